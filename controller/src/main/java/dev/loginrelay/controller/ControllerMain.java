@@ -1,0 +1,10 @@
+package dev.loginrelay.controller;
+
+/** Placeholder main; replaced by the real controller entry point. */
+public final class ControllerMain {
+    private ControllerMain() {
+    }
+
+    public static void main(String[] args) {
+    }
+}
