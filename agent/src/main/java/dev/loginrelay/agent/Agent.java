@@ -1,0 +1,91 @@
+package dev.loginrelay.agent;
+
+import dev.loginrelay.agent.api.AgentRoutes;
+import dev.loginrelay.agent.doctor.Doctor;
+import dev.loginrelay.agent.provider.ProviderCatalog;
+import dev.loginrelay.agent.run.RunService;
+import dev.loginrelay.agent.support.Secret;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The agent as a verticle: its runs, routes and HTTP server share one Vert.x context. Tests deploy it in-process
+ * with {@link #deploy}; {@link AgentMain} does the same for {@code java -jar}.
+ */
+public final class Agent extends VerticleBase {
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+
+    private final AgentConfig config;
+    private final Secret token;
+    private final ProviderCatalog catalog;
+    private RunService runs;
+    private HttpServer server;
+
+    private Agent(AgentConfig config, Secret token, ProviderCatalog catalog) {
+        this.config = config;
+        this.token = token;
+        this.catalog = catalog;
+    }
+
+    /** Loads the token and the provider specs (blocking, before deployment) and deploys the agent. */
+    public static Future<Agent> deploy(Vertx vertx, AgentConfig config) {
+        return vertx.executeBlocking(() -> new Agent(config, TokenFile.readOrCreate(config.tokenFile()),
+                ProviderCatalog.load(config.providersDir())))
+            .compose(agent -> vertx.deployVerticle(agent).map(id -> agent));
+    }
+
+    @Override
+    public Future<?> start() {
+        runs = new RunService(vertx, context, config, catalog);
+        Doctor doctor = new Doctor(vertx, config, catalog);
+        AgentRoutes routes = new AgentRoutes(vertx, runs, catalog, doctor, version());
+        return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
+            .requestHandler(routes.router(token))
+            .listen()
+            .compose(s -> {
+                server = s;
+                log.info("agent listening on {}:{}", config.host(), s.actualPort());
+                if (config.portFile() == null) {
+                    return Future.succeededFuture();
+                }
+                return vertx.executeBlocking(() -> Files.writeString(config.portFile(),
+                    Integer.toString(s.actualPort()), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE));
+            });
+    }
+
+    @Override
+    public Future<?> stop() {
+        if (runs != null) {
+            runs.close();
+        }
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public AgentConfig agentConfig() {
+        return config;
+    }
+
+    static String version() {
+        String v = Agent.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** The path of the token file; the token itself never leaves it except to authenticate. */
+    public Path tokenFile() {
+        return config.tokenFile();
+    }
+}

@@ -1,0 +1,168 @@
+package dev.loginrelay.agent.api;
+
+import dev.loginrelay.agent.doctor.Doctor;
+import dev.loginrelay.agent.provider.ProviderCatalog;
+import dev.loginrelay.agent.run.RunService;
+import dev.loginrelay.agent.support.Secret;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's HTTP API. Parse → call the service → reply; no PTY, process or file code here. Everything but
+ * {@code /health} needs the agent's bearer token.
+ */
+public final class AgentRoutes {
+    private static final Logger log = LoggerFactory.getLogger(AgentRoutes.class);
+    private static final int BODY_LIMIT = 64 * 1024;
+    private static final long MAX_WAIT_MS = 60_000;
+
+    private final Vertx vertx;
+    private final RunService runs;
+    private final ProviderCatalog catalog;
+    private final Doctor doctor;
+    private final String version;
+
+    public AgentRoutes(Vertx vertx, RunService runs, ProviderCatalog catalog, Doctor doctor, String version) {
+        this.vertx = vertx;
+        this.runs = runs;
+        this.catalog = catalog;
+        this.doctor = doctor;
+        this.version = version;
+    }
+
+    public Router router(Secret token) {
+        Router r = Router.router(vertx);
+        r.route().handler(this::accessLog);
+        r.get("/health").handler(this::health);
+        r.route("/api/v1/*").handler(new BearerAuth(token));
+        r.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+        r.get("/api/v1/providers").handler(this::listProviders);
+        r.get("/api/v1/doctor").handler(this::runDoctor);
+        r.post("/api/v1/runs").handler(this::startRun);
+        r.get("/api/v1/runs").handler(this::listRuns);
+        r.get("/api/v1/runs/:id").handler(this::getRun);
+        r.get("/api/v1/runs/:id/events").handler(this::getEvents);
+        r.post("/api/v1/runs/:id/callback").handler(this::relayCallback);
+        r.post("/api/v1/runs/:id/code").handler(this::submitCode);
+        r.post("/api/v1/runs/:id/cancel").handler(this::cancelRun);
+        FailureHandler failures = new FailureHandler();
+        r.route().failureHandler(failures);
+        r.errorHandler(404, failures);
+        r.errorHandler(405, failures);
+        return r;
+    }
+
+    /** Path-only access log: the built-in formats log the query string, which can carry an OAuth code. */
+    private void accessLog(RoutingContext ctx) {
+        long start = System.nanoTime();
+        ctx.addEndHandler(v -> log.debug("{} {} {} {}ms", ctx.request().method(), ctx.request().path(),
+            ctx.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000));
+        ctx.next();
+    }
+
+    private void health(RoutingContext ctx) {
+        Replies.json(ctx, 200, new JsonObject().put("status", "ok").put("version", version));
+    }
+
+    private void listProviders(RoutingContext ctx) {
+        JsonArray a = new JsonArray();
+        catalog.all().forEach(p -> a.add(ProviderViews.of(p)));
+        Replies.json(ctx, 200, new JsonObject().put("providers", a));
+    }
+
+    private void runDoctor(RoutingContext ctx) {
+        doctor.check()
+            .onSuccess(report -> Replies.json(ctx, 200, report))
+            .onFailure(ctx::fail);
+    }
+
+    private void startRun(RoutingContext ctx) {
+        JsonObject body = Requests.body(ctx, "sessionId", "provider");
+        runs.start(Requests.string(body, "sessionId"), Requests.string(body, "provider"))
+            .onSuccess(s -> Replies.json(ctx, s.created() ? 201 : 200, s.view()))
+            .onFailure(ctx::fail);
+    }
+
+    private void listRuns(RoutingContext ctx) {
+        Replies.json(ctx, 200, new JsonObject().put("runs", runs.list()));
+    }
+
+    private void getRun(RoutingContext ctx) {
+        Replies.json(ctx, 200, runs.view(ctx.pathParam("id")));
+    }
+
+    private void getEvents(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        long after = Requests.longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
+        String accept = ctx.request().getHeader("Accept");
+        if (accept != null && accept.contains("text/event-stream")) {
+            streamEvents(ctx, id, after);
+            return;
+        }
+        long waitMs = Requests.longParam(ctx, "waitMs", 0, 0, MAX_WAIT_MS);
+        runs.events(id, after, waitMs)
+            .onSuccess(page -> Replies.json(ctx, 200, page))
+            .onFailure(ctx::fail);
+    }
+
+    /** Server-Sent Events from {@code after}; the stream ends after the terminal event. */
+    private void streamEvents(RoutingContext ctx, String id, long after) {
+        runs.view(id); // fails with RUN_NOT_FOUND before any byte is sent
+        HttpServerResponse res = ctx.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
+            .putHeader("Cache-Control", "no-store");
+        long keepAlive = vertx.setPeriodic(15_000, t -> res.write(": keep-alive\n\n"));
+        Runnable[] stop = new Runnable[1];
+        stop[0] = runs.stream(id, after, e -> {
+            if (res.ended() || res.closed()) {
+                return;
+            }
+            res.write("id: " + e.getLong("seq") + "\nevent: " + e.getString("kind") + "\ndata: " + e.encode()
+                + "\n\n");
+            if (runs.isTerminal(id) && isTerminalKind(e.getString("state"))) {
+                vertx.runOnContext(v -> res.end());
+            }
+        });
+        res.closeHandler(v -> {
+            vertx.cancelTimer(keepAlive);
+            stop[0].run();
+        });
+        res.endHandler(v -> {
+            vertx.cancelTimer(keepAlive);
+            stop[0].run();
+        });
+    }
+
+    private static boolean isTerminalKind(String state) {
+        return switch (state) {
+            case "ready", "failed", "timeout", "cancelled" -> true;
+            default -> false;
+        };
+    }
+
+    private void relayCallback(RoutingContext ctx) {
+        JsonObject body = Requests.body(ctx, "url");
+        runs.callback(ctx.pathParam("id"), Requests.string(body, "url"))
+            .onSuccess(result -> Replies.json(ctx, 200, result))
+            .onFailure(ctx::fail);
+    }
+
+    private void submitCode(RoutingContext ctx) {
+        JsonObject body = Requests.body(ctx, "code");
+        runs.code(ctx.pathParam("id"), Requests.string(body, "code"))
+            .onSuccess(result -> Replies.json(ctx, 200, result))
+            .onFailure(ctx::fail);
+    }
+
+    private void cancelRun(RoutingContext ctx) {
+        runs.cancel(ctx.pathParam("id"))
+            .onSuccess(view -> Replies.json(ctx, 200, view))
+            .onFailure(ctx::fail);
+    }
+}

@@ -1,0 +1,62 @@
+package dev.loginrelay.agent.api;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Parses request bodies: one JSON object, known fields, string values; 4xx naming the problem otherwise. */
+final class Requests {
+    private Requests() {
+    }
+
+    static JsonObject body(RoutingContext ctx, String... allowed) {
+        String type = ctx.request().getHeader("Content-Type");
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send the body as Content-Type: application/json");
+        }
+        JsonObject json;
+        try {
+            String text = ctx.body().asString();
+            if (text == null || text.isBlank()) {
+                throw new ApiException(ErrorCode.MALFORMED_JSON, "the request body is empty; a JSON object is needed");
+            }
+            json = new JsonObject(text);
+        } catch (DecodeException | ClassCastException e) {
+            throw new ApiException(ErrorCode.MALFORMED_JSON, "the request body is not a JSON object");
+        }
+        for (String field : json.fieldNames()) {
+            if (!java.util.Arrays.asList(allowed).contains(field)) {
+                throw new ApiException(ErrorCode.BAD_REQUEST, "unknown field '" + field + "'; allowed: "
+                    + String.join(", ", allowed));
+            }
+        }
+        return json;
+    }
+
+    static String string(JsonObject json, String field) {
+        Object v = json.getValue(field);
+        if (v == null) {
+            throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' is required");
+        }
+        if (!(v instanceof String s)) {
+            throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' must be a string");
+        }
+        return s;
+    }
+
+    static long longParam(RoutingContext ctx, String name, long def, long min, long max) {
+        String v = ctx.request().getParam(name);
+        if (v == null || v.isEmpty()) {
+            return def;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < min || n > max) {
+                throw new ApiException(ErrorCode.BAD_REQUEST, name + " must be between " + min + " and " + max);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ApiException(ErrorCode.BAD_REQUEST, name + " must be an integer");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.loginrelay.agent.relay;
+
+import dev.loginrelay.agent.api.ApiException;
+import dev.loginrelay.agent.api.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Replays the OAuth callback the user's browser was sent to onto the CLI's loopback listener inside the VM.
+ * Only to the loopback host, port and path of the {@code redirect_uri} this session's CLI printed, and only with that
+ * URL's {@code state}: a stray request can kill a login (Claude fails on a wrong state, Gemini on any other path).
+ * When the CLI answers with a redirect to one of the spec's local paths (codex's 302 to {@code /success}, whose
+ * Location carries the id_token), the relay follows it here, inside the VM; nothing of it goes back to the browser.
+ */
+public final class CallbackRelay {
+    private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
+
+    private final HttpClient client;
+
+    public CallbackRelay(Vertx vertx) {
+        this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setConnectTimeout(5000));
+    }
+
+    /** Where a callback may go: the loopback redirect_uri of the printed auth URL, and the state it must carry. */
+    public record Target(String host, int port, String path, String state) {
+        public Target {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(state, "state");
+        }
+
+        @Override
+        public String toString() {
+            return "Target[" + host + ":" + port + path + ", state=<masked>]";
+        }
+    }
+
+    /** What the CLI answered; the redirect's Location is deliberately not part of it. */
+    public record Result(int cliStatus, String followedPath, Integer followedStatus) {
+    }
+
+    /** The target encoded in an auth URL, or an exception when its redirect_uri is not a loopback http URL. */
+    public static Target targetOf(String authUrl) {
+        QueryParams q = QueryParams.of(URI.create(authUrl).getRawQuery());
+        String redirect = q.first("redirect_uri");
+        String state = q.first("state");
+        if (redirect == null || state == null) {
+            throw new IllegalArgumentException("auth URL has no redirect_uri or state");
+        }
+        URI r = URI.create(redirect);
+        if (!"http".equals(r.getScheme()) || !LOOPBACK_NAMES.contains(r.getHost()) || r.getPort() < 1) {
+            throw new IllegalArgumentException("redirect_uri is not a loopback http URL with a port");
+        }
+        String host = r.getHost().equals("localhost") ? "127.0.0.1" : r.getHost().replace("[", "").replace("]", "");
+        return new Target(host, r.getPort(), r.getRawPath(), state);
+    }
+
+    /** The {@code state} parameter of an auth URL, or null. */
+    public static String stateOf(String authUrl) {
+        try {
+            return QueryParams.of(URI.create(authUrl).getRawQuery()).first("state");
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Checks a pasted callback URL against the target and returns the path and query to replay. Throws
+     * {@link ApiException} naming what is wrong; nothing is sent in that case.
+     */
+    public static String check(Target target, String pasted) {
+        URI u;
+        try {
+            u = new URI(pasted.strip());
+        } catch (URISyntaxException e) {
+            throw new ApiException(ErrorCode.INVALID_CALLBACK, "the callback is not a valid URL: " + e.getReason());
+        }
+        String expected = "http://localhost:" + target.port() + target.path();
+        if (!"http".equals(u.getScheme()) || u.getHost() == null || !LOOPBACK_NAMES.contains(u.getHost())) {
+            throw new ApiException(ErrorCode.INVALID_CALLBACK,
+                "the callback must be the " + expected + "?... address your browser was sent to");
+        }
+        if (u.getPort() != target.port() || !target.path().equals(u.getRawPath())) {
+            throw new ApiException(ErrorCode.INVALID_CALLBACK, "the callback goes to port " + u.getPort()
+                + " path " + u.getRawPath() + ", but this login listens on " + expected);
+        }
+        QueryParams q = QueryParams.of(u.getRawQuery());
+        String state = q.first("state");
+        if (state == null) {
+            throw new ApiException(ErrorCode.STATE_MISMATCH, "the callback has no state parameter");
+        }
+        if (!java.security.MessageDigest.isEqual(state.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                target.state().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            throw new ApiException(ErrorCode.STATE_MISMATCH,
+                "the callback's state does not match this login's auth URL (is it from another sign-in attempt?)");
+        }
+        if (q.first("code") == null && q.first("error") == null) {
+            throw new ApiException(ErrorCode.INVALID_CALLBACK, "the callback has neither a code nor an error");
+        }
+        return u.getRawPath() + "?" + u.getRawQuery();
+    }
+
+    /** Secret values a checked callback carries (the code), so the run can redact them verbatim. */
+    public static List<String> secretsOf(String pathAndQuery) {
+        QueryParams q = QueryParams.of(URI.create(pathAndQuery).getRawQuery());
+        List<String> out = new ArrayList<>();
+        for (String k : List.of("code", "state")) {
+            String v = q.first(k);
+            if (v != null) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    /** Sends the GET to the CLI and follows a redirect to one of {@code followPaths} on the same listener. */
+    public Future<Result> relay(Target target, String pathAndQuery, List<String> followPaths, long timeoutMs) {
+        return get(target, pathAndQuery, timeoutMs).compose(first -> {
+            String location = first.getHeader("Location");
+            String follow = localFollowPath(target, location, followPaths);
+            if (first.statusCode() / 100 != 3 || follow == null) {
+                return Future.succeededFuture(new Result(first.statusCode(), null, null));
+            }
+            URI loc = URI.create(location);
+            String uri = loc.getRawPath() + (loc.getRawQuery() == null ? "" : "?" + loc.getRawQuery());
+            return get(target, uri, timeoutMs)
+                .map(second -> new Result(first.statusCode(), follow, second.statusCode()));
+        });
+    }
+
+    private static String localFollowPath(Target target, String location, List<String> followPaths) {
+        if (location == null) {
+            return null;
+        }
+        try {
+            URI loc = URI.create(location);
+            boolean sameListener = loc.getHost() == null
+                || (LOOPBACK_NAMES.contains(loc.getHost()) && loc.getPort() == target.port());
+            return sameListener && followPaths.contains(loc.getRawPath()) ? loc.getRawPath() : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private Future<HttpClientResponse> get(Target target, String uri, long timeoutMs) {
+        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.host())
+            .setPort(target.port()).setURI(uri).setIdleTimeout(timeoutMs).setFollowRedirects(false);
+        return client.request(opts).compose(req -> req.send())
+            .compose(resp -> resp.body().map(ignored -> resp));
+    }
+
+    public Future<Void> close() {
+        return client.close();
+    }
+}

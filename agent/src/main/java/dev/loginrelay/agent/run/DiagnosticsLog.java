@@ -1,0 +1,71 @@
+package dev.loginrelay.agent.run;
+
+import dev.loginrelay.agent.support.Redact;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Per-session diagnostics files ({@code <logDir>/<sessionId>.log}) of redacted lifecycle events, in the spirit of
+ * Codex's own {@code codex-login.log}: one line per event, URLs reduced to scheme/host/path, never raw terminal
+ * output. Writes go through one background thread so the event loop never touches the disk.
+ */
+final class DiagnosticsLog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DiagnosticsLog.class);
+    private final Path dir;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "diagnostics-writer");
+        t.setDaemon(true);
+        return t;
+    });
+
+    DiagnosticsLog(Path dir) {
+        this.dir = dir;
+    }
+
+    Path fileOf(String runId) {
+        return dir.resolve(runId + ".log");
+    }
+
+    void write(String runId, RunEvent e) {
+        String line = e.at() + " seq=" + e.seq() + " kind=" + e.kind() + " state=" + e.state().wireName()
+            + " " + redacted(e.detail()) + "\n";
+        writer.execute(() -> append(fileOf(runId), line));
+    }
+
+    private static String redacted(JsonObject detail) {
+        JsonObject d = detail.copy();
+        for (String k : d.fieldNames()) {
+            if (d.getValue(k) instanceof String s && (s.startsWith("http://") || s.startsWith("https://"))) {
+                d.put(k, Redact.url(s));
+            }
+        }
+        return Redact.text(d.encode());
+    }
+
+    private void append(Path file, String line) {
+        try {
+            if (Files.notExists(file)) {
+                Files.createDirectories(dir);
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            log.warn("diagnostics file {} not written: {}", file, e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        writer.shutdown();
+    }
+}

@@ -1,0 +1,10 @@
+package dev.loginrelay.agent.run;
+
+import dev.loginrelay.agent.AgentConfig;
+import dev.loginrelay.agent.relay.CallbackRelay;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/** What every run shares: the Vert.x context it lives on, the config, the relay client and the diagnostics files. */
+record RunDeps(Vertx vertx, Context context, AgentConfig config, CallbackRelay relay, DiagnosticsLog diagnostics) {
+}

@@ -1,0 +1,127 @@
+package dev.loginrelay.agent.run;
+
+import dev.loginrelay.agent.provider.ProviderSpec;
+import dev.loginrelay.agent.pty.PtyRunner;
+import dev.loginrelay.agent.pty.ScanEvent;
+import dev.loginrelay.agent.pty.TerminalScanner;
+import io.vertx.core.Future;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+
+/**
+ * The blocking side of a run, each call moved to a worker thread: the host lock, the fresh HOME, the CLI under its
+ * PTY, typing into it, verification, and killing the process tree. {@link LoginRun} calls it from its context.
+ */
+final class RunProcess {
+    private final String id;
+    private final ProviderSpec spec;
+    private final RunDeps deps;
+    private volatile HostLock lock;
+    private volatile PtyRunner pty;
+    private volatile Path home;
+    private volatile Map<String, String> env;
+    private volatile Instant startedAt;
+    private volatile boolean stopped;
+
+    RunProcess(String id, ProviderSpec spec, RunDeps deps) {
+        this.id = id;
+        this.spec = spec;
+        this.deps = deps;
+    }
+
+    Path home() {
+        return home;
+    }
+
+    boolean isAlive() {
+        PtyRunner p = pty;
+        return p != null && p.isAlive();
+    }
+
+    /** The CLI's last output line after it exited, or "". */
+    String lastLine() {
+        PtyRunner p = pty;
+        return p == null ? "" : p.lastLine();
+    }
+
+    /** True when the host-wide lock of {@code group} is now held by this run. */
+    Future<Boolean> tryLock(String group) {
+        return deps.vertx().executeBlocking(() -> {
+            if (stopped) {
+                return false;
+            }
+            lock = HostLock.tryAcquire(deps.config().lockDir(), group);
+            return lock != null;
+        }, false);
+    }
+
+    /** Prepares HOME and starts the CLI under a PTY; completes with the resolved command's program name. */
+    Future<String> launch(TerminalScanner scanner, Consumer<List<ScanEvent>> onEvents, IntConsumer onExit,
+                          Consumer<String> onStartError) {
+        return deps.vertx().executeBlocking(() -> {
+            Path h = RunHome.prepare(deps.config(), id, spec);
+            Map<String, String> e = RunHome.environment(deps.config(), h, id, spec);
+            List<String> cmd = RunHome.resolveCommand(spec.command(), deps.config().runPath());
+            home = h;
+            env = e;
+            synchronized (this) {
+                if (stopped) {
+                    throw new IllegalStateException("run " + id + " ended before the CLI started");
+                }
+                startedAt = Instant.now();
+                pty = new PtyRunner(id, cmd, e, h, scanner);
+                pty.start(onEvents, onExit, onStartError);
+            }
+            return String.join(" ", spec.command());
+        }, false);
+    }
+
+    /** Types keys into the CLI's terminal. */
+    Future<Void> write(String keys) {
+        return deps.vertx().executeBlocking(() -> {
+            PtyRunner p = pty;
+            if (p == null) {
+                throw new java.io.IOException("the CLI has not started");
+            }
+            p.write(keys);
+            return null;
+        }, false);
+    }
+
+    Future<Verifier.Result> verify(long timeoutMs) {
+        return deps.vertx().executeBlocking(() -> Verifier.verify(spec, home, env, startedAt,
+            deps.config().runPath(), timeoutMs), false);
+    }
+
+    /** Kills the process tree and releases the host lock; idempotent. */
+    void stop() {
+        deps.vertx().executeBlocking(() -> {
+            PtyRunner p;
+            synchronized (this) {
+                stopped = true;
+                p = pty;
+            }
+            try {
+                if (p != null) {
+                    p.close();
+                }
+            } finally {
+                release();
+            }
+            return null;
+        }, false);
+    }
+
+    void release() {
+        HostLock l = lock;
+        lock = null;
+        if (l != null) {
+            l.close();
+        }
+    }
+}

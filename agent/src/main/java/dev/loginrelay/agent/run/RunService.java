@@ -1,0 +1,160 @@
+package dev.loginrelay.agent.run;
+
+import dev.loginrelay.agent.AgentConfig;
+import dev.loginrelay.agent.api.ApiException;
+import dev.loginrelay.agent.api.ErrorCode;
+import dev.loginrelay.agent.provider.ProviderCatalog;
+import dev.loginrelay.agent.provider.ProviderSpec;
+import dev.loginrelay.agent.relay.CallbackRelay;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The registry of live and recently finished runs, keyed by the controller's session id. All of it runs on one
+ * Vert.x context, so the map needs no locks. Finished runs stay readable for {@code retainSeconds}.
+ */
+public final class RunService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RunService.class);
+    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    private final ProviderCatalog catalog;
+    private final RunDeps deps;
+    private final Map<String, LoginRun> runs = new LinkedHashMap<>();
+    private final long sweepTimer;
+
+    public RunService(Vertx vertx, Context context, AgentConfig config, ProviderCatalog catalog) {
+        this.catalog = catalog;
+        this.deps = new RunDeps(vertx, context, config, new CallbackRelay(vertx), new DiagnosticsLog(config.logDir()));
+        this.sweepTimer = vertx.setPeriodic(30_000, t -> sweep());
+    }
+
+    /** Starts a login, or returns the existing run when the same session asks again for the same provider. */
+    public Future<Started> start(String sessionId, String provider) {
+        if (sessionId == null || !SESSION_ID.matcher(sessionId).matches()) {
+            return Future.failedFuture(new ApiException(ErrorCode.BAD_REQUEST,
+                "sessionId must be 1-64 characters of letters, digits, '.', '_' or '-'"));
+        }
+        ProviderSpec spec = catalog.find(provider == null ? "" : provider).orElseThrow(() -> new ApiException(
+            ErrorCode.UNKNOWN_PROVIDER, "unknown provider '" + provider + "'; known: " + names()));
+        if (!spec.supported()) {
+            throw new ApiException(ErrorCode.PROVIDER_UNSUPPORTED,
+                "provider " + spec.name() + " is not supported: " + spec.unsupportedReason());
+        }
+        LoginRun existing = runs.get(sessionId);
+        if (existing != null) {
+            if (!existing.spec().name().equals(spec.name())) {
+                throw new ApiException(ErrorCode.RUN_EXISTS, "session " + sessionId + " already runs provider "
+                    + existing.spec().name());
+            }
+            return Future.succeededFuture(new Started(existing.view(), false));
+        }
+        long live = runs.values().stream().filter(r -> !r.state().isTerminal()).count();
+        if (live >= deps.config().maxRuns()) {
+            throw new ApiException(ErrorCode.TOO_MANY_RUNS, "this agent already runs " + live
+                + " logins (maxRuns=" + deps.config().maxRuns() + ")");
+        }
+        LoginRun run = new LoginRun(sessionId, spec, deps);
+        runs.put(sessionId, run);
+        run.start();
+        return Future.succeededFuture(new Started(run.view(), true));
+    }
+
+    /** A start's result: the run's view and whether this call created it. */
+    public record Started(JsonObject view, boolean created) {
+    }
+
+    public JsonObject view(String id) {
+        return find(id).view();
+    }
+
+    public JsonArray list() {
+        JsonArray a = new JsonArray();
+        runs.values().forEach(r -> a.add(r.view()));
+        return a;
+    }
+
+    /** Events after {@code after}, waiting up to {@code waitMs} for the first one when there are none yet. */
+    public Future<JsonObject> events(String id, long after, long waitMs) {
+        LoginRun run = find(id);
+        return run.events().await(after, waitMs, run.state().isTerminal()).map(list -> {
+            JsonArray a = new JsonArray();
+            list.forEach(e -> a.add(e.toJson()));
+            return new JsonObject().put("events", a).put("state", run.state().wireName())
+                .put("terminal", run.state().isTerminal()).put("lastSeq", run.events().lastSeq());
+        });
+    }
+
+    /** Streams events after {@code after} to {@code sink}; returns what stops the stream. */
+    public Runnable stream(String id, long after, Consumer<JsonObject> sink) {
+        LoginRun run = find(id);
+        run.events().after(after).forEach(e -> sink.accept(e.toJson()));
+        Consumer<RunEvent> l = e -> sink.accept(e.toJson());
+        run.events().listen(l);
+        return () -> run.events().unlisten(l);
+    }
+
+    public Future<JsonObject> callback(String id, String url) {
+        return find(id).relayCallback(url);
+    }
+
+    public Future<JsonObject> code(String id, String code) {
+        return find(id).submitCode(code);
+    }
+
+    public Future<JsonObject> cancel(String id) {
+        LoginRun run = find(id);
+        return run.cancel().map(v -> run.view());
+    }
+
+    public boolean isTerminal(String id) {
+        return find(id).state().isTerminal();
+    }
+
+    private LoginRun find(String id) {
+        LoginRun run = id == null ? null : runs.get(id);
+        if (run == null) {
+            throw new ApiException(ErrorCode.RUN_NOT_FOUND, "no run for session '" + id + "' on this agent");
+        }
+        return run;
+    }
+
+    private String names() {
+        return String.join(", ", catalog.all().stream().map(ProviderSpec::name).toList());
+    }
+
+    private void sweep() {
+        Instant cutoff = Instant.now().minusSeconds(deps.config().retainSeconds());
+        List<String> gone = new ArrayList<>();
+        runs.forEach((id, r) -> {
+            if (r.state().isTerminal() && r.updatedAt().isBefore(cutoff)) {
+                gone.add(id);
+            }
+        });
+        gone.forEach(runs::remove);
+        if (!gone.isEmpty()) {
+            log.info("forgot {} finished runs older than {} s", gone.size(), deps.config().retainSeconds());
+        }
+    }
+
+    /** Cancels every live run (agent shutdown), killing their process trees. */
+    @Override
+    public void close() {
+        deps.vertx().cancelTimer(sweepTimer);
+        runs.values().stream().filter(r -> !r.state().isTerminal()).forEach(LoginRun::cancel);
+        deps.relay().close();
+        deps.diagnostics().close();
+    }
+}

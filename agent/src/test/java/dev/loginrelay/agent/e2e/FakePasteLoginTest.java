@@ -1,0 +1,143 @@
+package dev.loginrelay.agent.e2e;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Paste-code flows end to end under a real PTY: claude-like (CODE#STATE) and gemini-like (retry, stays alive). */
+@Timeout(120)
+class FakePasteLoginTest {
+    private static final AtomicInteger SEQ = new AtomicInteger();
+    @TempDir
+    static Path dir;
+    static AgentFixture agent;
+
+    @BeforeAll
+    static void startAgent() throws Exception {
+        agent = new AgentFixture(dir)
+            .spec(FakeSpecs.paste("fake-claude", new JsonObject()))
+            .spec(FakeSpecs.gemini("fake-gemini", new JsonObject()))
+            .start();
+    }
+
+    @AfterAll
+    static void stopAgent() throws Exception {
+        agent.close();
+    }
+
+    private static String newId() {
+        return "paste-" + SEQ.incrementAndGet();
+    }
+
+    static String stateOf(String authUrl) {
+        for (String p : URI.create(authUrl).getRawQuery().split("&")) {
+            if (p.startsWith("state=")) {
+                return p.substring(6);
+            }
+        }
+        throw new AssertionError("no state in " + authUrl);
+    }
+
+    private AgentFixture.Response code(String id, String code) throws Exception {
+        return agent.post("/api/v1/runs/" + id + "/code", new JsonObject().put("code", code));
+    }
+
+    @Test
+    void typesThePastedCodeAndReachesReadyVerifiedByTheStatusCommand() throws Exception {
+        String id = newId();
+        agent.startRun(id, "fake-claude");
+        JsonObject waiting = agent.awaitInput(id, 30);
+        assertThat(waiting.getString("authUrl")).startsWith("https://claude.example.test/oauth/authorize?");
+        assertThat(waiting.getString("expects")).isEqualTo("code");
+        AgentFixture.Response r = code(id, "good-code#" + stateOf(waiting.getString("authUrl")));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        JsonObject ready = agent.awaitState(id, "ready", 30);
+        assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("fake.user@example.com");
+        assertThat(agent.eventKinds(id)).containsSubsequence("auth_url_ready", "awaiting_input", "code_submitted",
+            "cli_reported_success", "cli_exited", "verifying", "ready");
+    }
+
+    @Test
+    void reportsTheClisOwnWordsWhenItRejectsTheCode() throws Exception {
+        String id = newId();
+        agent.startRun(id, "fake-claude");
+        String url = agent.awaitInput(id, 30).getString("authUrl");
+        assertThat(code(id, "bad-code#" + stateOf(url)).status()).isEqualTo(200);
+        JsonObject failed = agent.awaitState(id, "failed", 30);
+        assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("CODE_REJECTED");
+        assertThat(failed.getJsonObject("error").getString("message")).startsWith("That code wasn't accepted.");
+    }
+
+    @Test
+    void refusesMalformedCodesWithoutTypingAnything() throws Exception {
+        String id = newId();
+        agent.startRun(id, "fake-claude");
+        String url = agent.awaitInput(id, 30).getString("authUrl");
+        assertThat(code(id, "no-hash-here").errorCode()).isEqualTo("INVALID_CODE");
+        assertThat(code(id, "good-code#" + stateOf(url) + "\u001b[2J").errorCode()).isEqualTo("INVALID_CODE");
+        assertThat(code(id, "x".repeat(2000) + "#" + stateOf(url)).errorCode()).isEqualTo("INVALID_CODE");
+        assertThat(code(id, "good-code#someOtherState").errorCode()).isEqualTo("STATE_MISMATCH");
+        assertThat(agent.post("/api/v1/runs/" + id + "/callback", new JsonObject().put("url",
+            "http://localhost:1/cb?code=x&state=y")).status()).isEqualTo(409);
+        assertThat(agent.run(id).getString("state")).isEqualTo("awaiting_user");
+        assertThat(code(id, "good-code#" + stateOf(url)).status()).isEqualTo(200);
+        agent.awaitState(id, "ready", 30);
+    }
+
+    @Test
+    void refusesACodeWhileTheCliIsNotWaitingForOne() throws Exception {
+        String id = newId();
+        agent.startRun(id, "fake-claude");
+        String url = agent.awaitInput(id, 30).getString("authUrl");
+        assertThat(code(id, "good-code#" + stateOf(url)).status()).isEqualTo(200);
+        AgentFixture.Response second = code(id, "good-code#" + stateOf(url));
+        assertThat(second.status()).isEqualTo(409);
+        assertThat(second.errorCode()).isEqualTo("NOT_AWAITING_CODE");
+        agent.awaitState(id, "ready", 30);
+    }
+
+    @Test
+    void showsTheNewUrlAfterARejectedCodeThenEndsTheLiveCliOnSuccess() throws Exception {
+        String id = newId();
+        agent.startRun(id, "fake-gemini");
+        String firstUrl = agent.awaitInput(id, 30).getString("authUrl");
+        assertThat(code(id, "wrong-code").status()).isEqualTo(200);
+        JsonObject again = agent.awaitRun(id, v -> v.getBoolean("awaitingInput")
+            && !firstUrl.equals(v.getString("authUrl")), 30);
+        assertThat(again.getString("authUrl")).startsWith("https://accounts.example.test/");
+        assertThat(agent.eventKinds(id)).contains("attempt_failed");
+        assertThat(code(id, "good-code").status()).isEqualTo(200);
+        JsonObject ready = agent.awaitState(id, "ready", 30);
+        assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("fake.user@example.com");
+        AgentFixture.awaitTrue(() -> {
+            try {
+                return agent.eventKinds(id).contains("ready");
+            } catch (Exception e) {
+                return false;
+            }
+        }, 10, "ready event");
+    }
+
+    @Test
+    void failsAfterTwoRejectedCodesWithTheClisMessage() throws Exception {
+        String id = newId();
+        agent.startRun(id, "fake-gemini");
+        String firstUrl = agent.awaitInput(id, 30).getString("authUrl");
+        code(id, "wrong-1");
+        agent.awaitRun(id, v -> v.getBoolean("awaitingInput") && !firstUrl.equals(v.getString("authUrl")), 30);
+        code(id, "wrong-2");
+        JsonObject failed = agent.awaitState(id, "failed", 30);
+        assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("AUTH_FAILED");
+        assertThat(failed.getJsonObject("error").getString("message"))
+            .contains("Failed to authenticate with user code");
+    }
+}
