@@ -1,10 +1,72 @@
 package dev.loginrelay.controller;
 
-/** Placeholder main; replaced by the real controller entry point. */
+import dev.loginrelay.controller.dispatch.VmProvider;
+import dev.loginrelay.controller.dispatch.VmProviders;
+import dev.loginrelay.controller.support.Secret;
+import dev.loginrelay.controller.support.SecretFiles;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java -jar loginrelay-controller.jar}: with no configuration it starts embedded PostgreSQL under
+ * {@code .loginrelay/controller/pg}, generates the API key and operator token into that directory (and says where),
+ * starts agents as local processes, and serves on 127.0.0.1:8080.
+ */
 public final class ControllerMain {
+    private static final Logger log = LoggerFactory.getLogger(ControllerMain.class);
+
     private ControllerMain() {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println("usage: java -jar loginrelay-controller.jar\nConfigured by LOGINRELAY_* environment "
+                + "variables (see README): LOGINRELAY_HTTP_PORT, LOGINRELAY_DATABASE_URL, LOGINRELAY_API_KEY(_FILE), "
+                + "LOGINRELAY_OPERATOR_TOKEN(_FILE), LOGINRELAY_VM_PROVIDER, ...");
+            return;
+        }
+        ControllerConfig config;
+        try {
+            config = ControllerConfig.fromEnv(System.getenv());
+        } catch (RuntimeException e) {
+            System.err.println("loginrelay-controller: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        EmbeddedDatabase embedded = null;
+        if (config.databaseUrl() == null) {
+            embedded = EmbeddedDatabase.start(config.dataDir().resolve("pg"));
+            config = config.withDatabase(embedded.jdbcUrl(), "postgres", null);
+        }
+        Secret apiKey = config.apiKey() != null ? config.apiKey()
+            : SecretFiles.readOrCreate(config.dataDir().resolve("api-key"), "the API key (LOGINRELAY_API_KEY)");
+        Secret operator = config.operatorToken() != null ? config.operatorToken()
+            : SecretFiles.readOrCreate(config.dataDir().resolve("operator-token"),
+                "the operator token (LOGINRELAY_OPERATOR_TOKEN)");
+        ControllerConfig effective = config.withSecrets(apiKey, operator);
+        log.info("loginrelay-controller starting: {}", effective.describe());
+
+        Vertx vertx = Vertx.vertx();
+        VmProvider vms = VmProviders.create(vertx, effective);
+        EmbeddedDatabase db = embedded;
+        Controller.deploy(vertx, effective, vms).onFailure(e -> {
+            log.error("controller failed to start: {}", e.getMessage(), e);
+            System.exit(1);
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                // Agents of sessions in flight are left running: they are the sessions' VMs, and a restarted
+                // controller resumes them (VmProvider.find). Idle ones have been released already.
+                vertx.close().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("shutdown did not complete cleanly: {}", e.toString());
+            }
+            if (db != null) {
+                db.close();
+            }
+        }, "controller-shutdown"));
     }
 }

@@ -16,6 +16,9 @@ final class SessionSql {
         "SELECT " + COLUMNS + " FROM auth_sessions s WHERE s.owner = ? AND s.idempotency_key = ?";
     static final String ACTIVE = "SELECT " + COLUMNS + " FROM auth_sessions s "
         + "WHERE s.owner = ? AND s.provider = ? AND s.status IN (" + ACTIVE_IN_LIST + ")";
+    /** A new token for an open session (an idempotent replay of its create): the old one stops working. */
+    static final String ROTATE_TOKEN = "UPDATE auth_sessions s SET session_token_hash = ?, version = s.version + 1, "
+        + "updated_at = now() WHERE s.session_id = ? RETURNING " + COLUMNS;
     static final String STATUS_OF = "SELECT status FROM auth_sessions WHERE session_id = ?";
 
     /**
@@ -74,18 +77,35 @@ final class SessionSql {
     private SessionSql() {
     }
 
-    /** A list query with optional filters on status and provider, newest first. */
-    static String list(boolean byStatus, boolean byProvider) {
-        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM auth_sessions s");
-        if (byStatus || byProvider) {
-            sql.append(" WHERE ");
-        }
+    /**
+     * A list query, newest first, with optional filters in this parameter order: status, provider, created at or after
+     * {@code since}, created before {@code until}.
+     */
+    static String list(boolean byStatus, boolean byProvider, boolean bySince, boolean byUntil) {
+        return "SELECT " + COLUMNS + " FROM auth_sessions s"
+            + where(byStatus, byProvider, bySince, byUntil) + " ORDER BY s.created_at DESC, s.session_id LIMIT ?";
+    }
+
+    /** Session counts by status, with the filters of {@link #list} but status (same parameter order). */
+    static String countByStatus(boolean byProvider, boolean bySince, boolean byUntil) {
+        return "SELECT s.status, count(*) FROM auth_sessions s" + where(false, byProvider, bySince, byUntil)
+            + " GROUP BY s.status";
+    }
+
+    private static String where(boolean byStatus, boolean byProvider, boolean bySince, boolean byUntil) {
+        java.util.List<String> terms = new java.util.ArrayList<>();
         if (byStatus) {
-            sql.append("s.status = ?");
+            terms.add("s.status = ?");
         }
         if (byProvider) {
-            sql.append(byStatus ? " AND " : "").append("s.provider = ?");
+            terms.add("s.provider = ?");
         }
-        return sql.append(" ORDER BY s.created_at DESC, s.session_id LIMIT ?").toString();
+        if (bySince) {
+            terms.add("s.created_at >= ?");
+        }
+        if (byUntil) {
+            terms.add("s.created_at < ?");
+        }
+        return terms.isEmpty() ? "" : " WHERE " + String.join(" AND ", terms);
     }
 }

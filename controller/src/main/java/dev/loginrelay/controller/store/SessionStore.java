@@ -13,7 +13,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -82,23 +87,82 @@ public final class SessionStore {
 
     /** Newest first; {@code status} and {@code provider} filter when not null; {@code limit} is 1..MAX_PAGE. */
     public Future<List<AuthSession>> list(SessionState status, String provider, int limit) {
+        return list(status, provider, null, null, limit);
+    }
+
+    /**
+     * Newest first; each filter applies when not null: {@code status}, {@code provider}, and the creation time range
+     * {@code since} (inclusive) to {@code until} (exclusive). {@code limit} is 1..MAX_PAGE; {@code since} must be
+     * before {@code until}.
+     */
+    public Future<List<AuthSession>> list(SessionState status, String provider, Instant since, Instant until,
+                                          int limit) {
         if (limit < 1 || limit > MAX_PAGE) {
             return Future.failedFuture(new ApiException(ErrorCode.BAD_REQUEST,
                 "limit must be 1.." + MAX_PAGE + ", not " + limit));
         }
+        if (!rangeOk(since, until)) {
+            return Future.failedFuture(badRange(since, until));
+        }
         return db.call(c -> {
-            try (PreparedStatement ps = c.prepareStatement(SessionSql.list(status != null, provider != null))) {
+            String sql = SessionSql.list(status != null, provider != null, since != null, until != null);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = 1;
                 if (status != null) {
                     ps.setString(i++, status.wireName());
                 }
-                if (provider != null) {
-                    ps.setString(i++, provider);
-                }
+                i = bindFilters(ps, i, provider, since, until);
                 ps.setInt(i, limit);
                 return SessionRows.sessions(ps);
             }
         });
+    }
+
+    /**
+     * How many sessions are in each status (statuses with none are absent), with the filters of {@link #list} but
+     * the status; for the operators' page.
+     */
+    public Future<Map<SessionState, Long>> countByStatus(String provider, Instant since, Instant until) {
+        if (!rangeOk(since, until)) {
+            return Future.failedFuture(badRange(since, until));
+        }
+        return db.call(c -> {
+            Map<SessionState, Long> out = new EnumMap<>(SessionState.class);
+            try (PreparedStatement ps = c.prepareStatement(
+                    SessionSql.countByStatus(provider != null, since != null, until != null))) {
+                bindFilters(ps, 1, provider, since, until);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(SessionState.fromWire(rs.getString(1)), rs.getLong(2));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    private static int bindFilters(PreparedStatement ps, int from, String provider, Instant since, Instant until)
+        throws SQLException {
+        int i = from;
+        if (provider != null) {
+            ps.setString(i++, provider);
+        }
+        if (since != null) {
+            ps.setObject(i++, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
+        }
+        if (until != null) {
+            ps.setObject(i++, OffsetDateTime.ofInstant(until, ZoneOffset.UTC));
+        }
+        return i;
+    }
+
+    private static boolean rangeOk(Instant since, Instant until) {
+        return since == null || until == null || since.isBefore(until);
+    }
+
+    private static ApiException badRange(Instant since, Instant until) {
+        return new ApiException(ErrorCode.BAD_REQUEST, "since must be before until (since=" + since + ", until="
+            + until + ")");
     }
 
     /**
@@ -130,6 +194,34 @@ public final class SessionStore {
             return s;
         }).onSuccess(s -> log.info("session={} state {} -> {} version={}", sessionId, from.wireName(),
             to.wireName(), s.version()));
+    }
+
+    /** Session counts by status and provider (for the metrics gauge); keys are {@code status|provider}. */
+    public Future<java.util.Map<String, Long>> countsByStatusAndProvider() {
+        return db.call(c -> {
+            java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT status, provider, count(*) FROM auth_sessions GROUP BY status, provider");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1) + "|" + rs.getString(2), rs.getLong(3));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Replaces the session's token hash (an idempotent create replay issues a new token; the old one stops working). */
+    public Future<AuthSession> rotateToken(UUID sessionId, TokenHash hash) {
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(hash, "hash");
+        return db.call(c -> {
+            try (PreparedStatement ps = c.prepareStatement(SessionSql.ROTATE_TOKEN)) {
+                ps.setBytes(1, hash.bytes());
+                ps.setObject(2, sessionId);
+                return SessionRows.oneSession(ps).orElseThrow(() -> notFound(sessionId));
+            }
+        });
     }
 
     /**

@@ -1,0 +1,175 @@
+package dev.loginrelay.controller;
+
+import dev.loginrelay.controller.support.Secret;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The controller's effective configuration from {@code LOGINRELAY_*} environment variables; defaults in one place,
+ * validated at start (HikariConfig style). Secrets are {@link Secret}s or files; {@link #describe()} masks them.
+ *
+ * @param databaseUrl  JDBC URL of PostgreSQL; null = embedded PostgreSQL under {@code dataDir/pg}
+ * @param apiKey       key that creates sessions (the product's backend); null = read or generate {@code dataDir/api-key}
+ * @param operatorToken token of operator endpoints; null = read or generate {@code dataDir/operator-token}
+ * @param vmProvider   {@code local} (agents as local processes) or {@code static} (a list of agent URLs)
+ * @param agentJar     the agent jar the local provider starts
+ * @param cliPath      PATH dirs holding the CLIs, passed to local agents
+ * @param staticAgents {@code id=url=tokenfile,...} for the static provider
+ * @param sessionTtl   default session deadline; {@code providerTtl} overrides it per provider
+ * @param agentLostAfter how long an agent may stop answering before its sessions fail
+ * @param uiDemo       serve {@code POST /ui/sessions}, which creates sessions for the bundled Connect page with the
+ *                     API key held here ({@code LOGINRELAY_UI_DEMO}, default true; false turns it off)
+ */
+public record ControllerConfig(String httpHost, int httpPort, Path dataDir, String databaseUrl, String databaseUser,
+                               Secret databasePassword, int databasePoolSize, Secret apiKey, Secret operatorToken,
+                               String vmProvider, Path agentJar, List<Path> cliPath, Path agentProvidersDir,
+                               String staticAgents, Duration sessionTtl, Map<String, Duration> providerTtl,
+                               Duration sweepInterval, Duration agentLostAfter, String replicaId, boolean uiDemo) {
+
+    public ControllerConfig {
+        Objects.requireNonNull(httpHost, "httpHost");
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new IllegalArgumentException("LOGINRELAY_HTTP_PORT must be between 0 and 65535, not " + httpPort);
+        }
+        Objects.requireNonNull(dataDir, "dataDir");
+        if (databasePoolSize < 1) {
+            throw new IllegalArgumentException("LOGINRELAY_DATABASE_POOL_SIZE cannot be less than 1");
+        }
+        if (!vmProvider.equals("local") && !vmProvider.equals("static")) {
+            throw new IllegalArgumentException("LOGINRELAY_VM_PROVIDER must be local or static, not " + vmProvider);
+        }
+        if (vmProvider.equals("static") && (staticAgents == null || staticAgents.isBlank())) {
+            throw new IllegalArgumentException("LOGINRELAY_STATIC_AGENTS is required when LOGINRELAY_VM_PROVIDER=static");
+        }
+        cliPath = List.copyOf(cliPath);
+        providerTtl = Map.copyOf(providerTtl);
+        if (sessionTtl.isNegative() || sessionTtl.isZero()) {
+            throw new IllegalArgumentException("LOGINRELAY_SESSION_TTL_SECONDS must be positive");
+        }
+    }
+
+    /** Reads {@code env}; file variants ({@code *_FILE}) are read here, so this is blocking. */
+    public static ControllerConfig fromEnv(Map<String, String> env) {
+        Path data = Path.of(env.getOrDefault("LOGINRELAY_DATA_DIR", ".loginrelay/controller")).toAbsolutePath()
+            .normalize();
+        String cli = env.getOrDefault("LOGINRELAY_CLI_PATH", "");
+        return new ControllerConfig(env.getOrDefault("LOGINRELAY_HTTP_HOST", "127.0.0.1"),
+            integer(env, "LOGINRELAY_HTTP_PORT", 8080), data, blankToNull(env.get("LOGINRELAY_DATABASE_URL")),
+            env.getOrDefault("LOGINRELAY_DATABASE_USER", "postgres"), secret(env, "LOGINRELAY_DATABASE_PASSWORD"),
+            integer(env, "LOGINRELAY_DATABASE_POOL_SIZE", 10), secret(env, "LOGINRELAY_API_KEY"),
+            secret(env, "LOGINRELAY_OPERATOR_TOKEN"), env.getOrDefault("LOGINRELAY_VM_PROVIDER", "local"),
+            Path.of(env.getOrDefault("LOGINRELAY_AGENT_JAR", defaultAgentJar())).toAbsolutePath().normalize(),
+            cli.isBlank() ? List.of() : Arrays.stream(cli.split(":")).filter(s -> !s.isBlank()).map(Path::of).toList(),
+            path(env.get("LOGINRELAY_AGENT_PROVIDERS_DIR")), env.get("LOGINRELAY_STATIC_AGENTS"),
+            Duration.ofSeconds(integer(env, "LOGINRELAY_SESSION_TTL_SECONDS", 300)),
+            ttls(env.getOrDefault("LOGINRELAY_PROVIDER_TTLS", "")),
+            Duration.ofMillis(integer(env, "LOGINRELAY_SWEEP_INTERVAL_MS", 1000)),
+            Duration.ofSeconds(integer(env, "LOGINRELAY_AGENT_LOST_SECONDS", 5)),
+            env.getOrDefault("LOGINRELAY_REPLICA_ID", "replica-" + ProcessHandle.current().pid()),
+            bool(env, "LOGINRELAY_UI_DEMO", true));
+    }
+
+    /** The session deadline for a provider. */
+    public Duration ttlOf(String provider) {
+        return providerTtl.getOrDefault(provider, sessionTtl);
+    }
+
+    private static String defaultAgentJar() {
+        // Next to the controller jar in a release; the module layout in a checkout.
+        return "agent/target/loginrelay-agent.jar";
+    }
+
+    private static Map<String, Duration> ttls(String spec) {
+        Map<String, Duration> out = new LinkedHashMap<>();
+        for (String part : spec.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            String[] kv = part.strip().split("=", 2);
+            if (kv.length != 2) {
+                throw new IllegalArgumentException("LOGINRELAY_PROVIDER_TTLS entries look like codex=600, not " + part);
+            }
+            out.put(kv[0].strip(), Duration.ofSeconds(parse("LOGINRELAY_PROVIDER_TTLS", kv[1].strip())));
+        }
+        return out;
+    }
+
+    private static Secret secret(Map<String, String> env, String key) {
+        String file = env.get(key + "_FILE");
+        if (file != null && !file.isBlank()) {
+            return dev.loginrelay.controller.support.SecretFiles.read(Path.of(file));
+        }
+        String v = env.get(key);
+        return v == null || v.isBlank() ? null : Secret.of(v);
+    }
+
+    private static int integer(Map<String, String> env, String key, int def) {
+        String v = env.get(key);
+        return v == null || v.isBlank() ? def : parse(key, v.strip());
+    }
+
+    private static int parse(String key, String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, not '" + v + "'", e);
+        }
+    }
+
+    private static boolean bool(Map<String, String> env, String key, boolean def) {
+        String v = env.get(key);
+        if (v == null || v.isBlank()) {
+            return def;
+        }
+        return switch (v.strip().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + " must be true or false, not '" + v + "'");
+        };
+    }
+
+    private static Path path(String v) {
+        return v == null || v.isBlank() ? null : Path.of(v).toAbsolutePath().normalize();
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v.strip();
+    }
+
+    public ControllerConfig withSecrets(Secret newApiKey, Secret newOperatorToken) {
+        return new ControllerConfig(httpHost, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
+            databasePoolSize, newApiKey, newOperatorToken, vmProvider, agentJar, cliPath, agentProvidersDir,
+            staticAgents, sessionTtl, providerTtl, sweepInterval, agentLostAfter, replicaId, uiDemo);
+    }
+
+    public ControllerConfig withDatabase(String url, String user, Secret password) {
+        return new ControllerConfig(httpHost, httpPort, dataDir, url, user, password, databasePoolSize, apiKey,
+            operatorToken, vmProvider, agentJar, cliPath, agentProvidersDir, staticAgents, sessionTtl, providerTtl,
+            sweepInterval, agentLostAfter, replicaId, uiDemo);
+    }
+
+    /** One log line; no secret. */
+    public String describe() {
+        return "http=" + httpHost + ":" + httpPort + " dataDir=" + dataDir + " database="
+            + (databaseUrl == null ? "embedded" : maskUrl(databaseUrl)) + " pool=" + databasePoolSize
+            + " apiKey=<masked> operatorToken=<masked> vmProvider=" + vmProvider + " agentJar=" + agentJar
+            + " cliPath=" + cliPath + " sessionTtl=" + sessionTtl.toSeconds() + "s providerTtl=" + providerTtl
+            + " replica=" + replicaId + " uiDemo=" + uiDemo;
+    }
+
+    private static String maskUrl(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1<masked>").replaceAll("//([^:/@]+):[^@/]*@", "//$1:<masked>@");
+    }
+
+    /** Lower-case key for metrics and logs. */
+    static String key(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.loginrelay.controller.api;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The router's one failure handler (Hono {@code DefaultFailureHandler}): {@link ApiException} → its status and code;
+ * a Vert.x status (413 body limit, 404, 405) → the matching code; anything else → 500 with a generic message, logged
+ * once with its stack. Bodies never carry a stack trace or a secret.
+ */
+final class FailureHandler implements Handler<RoutingContext> {
+    private static final Logger log = LoggerFactory.getLogger(FailureHandler.class);
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        Throwable f = ctx.failure();
+        if (f instanceof ApiException e) {
+            if (e.code().httpStatus() >= 500) {
+                log.warn("{} {} -> {} {}: {}", ctx.request().method(), ctx.request().path(), e.code().httpStatus(),
+                    e.code(), e.getMessage());
+            } else {
+                log.debug("{} {} -> {} {}", ctx.request().method(), ctx.request().path(), e.code().httpStatus(),
+                    e.code());
+            }
+            Replies.error(ctx, e.code(), e.getMessage());
+            return;
+        }
+        int status = f instanceof HttpException h ? h.getStatusCode() : ctx.statusCode();
+        switch (status) {
+            case 400 -> Replies.error(ctx, ErrorCode.BAD_REQUEST, "bad request");
+            case 401 -> Replies.error(ctx, ErrorCode.UNAUTHORIZED, "missing or wrong bearer token");
+            case 404 -> Replies.error(ctx, ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.request().path());
+            case 405 -> Replies.error(ctx, ErrorCode.METHOD_NOT_ALLOWED,
+                ctx.request().method() + " is not allowed on " + ctx.request().path());
+            case 413 -> Replies.error(ctx, ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than 64 KiB");
+            default -> {
+                log.error("{} {} failed", ctx.request().method(), ctx.request().path(), f);
+                Replies.error(ctx, ErrorCode.INTERNAL, "internal error; see the controller log");
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.loginrelay.controller.dispatch;
+
+import dev.loginrelay.controller.api.ApiException;
+import dev.loginrelay.controller.api.ErrorCode;
+import dev.loginrelay.controller.session.AuthSession;
+import dev.loginrelay.controller.session.SessionState;
+import dev.loginrelay.controller.session.UserStep;
+import dev.loginrelay.controller.store.SessionChange;
+import dev.loginrelay.controller.store.SessionStore;
+import dev.loginrelay.controller.metrics.SessionMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * Follows one session's run on its agent: long-polls the agent's events from the last stored sequence number, stores
+ * each once (idempotent by agent seq, so a restarted controller resumes without loss or duplicates), and moves the
+ * session as the agent's observed state moves. An agent that stops answering for {@code lostAfter} fails the
+ * session with a clear reason. Ends when the session is terminal, then hands the agent back.
+ */
+final class AgentWatcher {
+    private static final Logger log = LoggerFactory.getLogger(AgentWatcher.class);
+    private static final long WAIT_MS = 2000;
+    private static final long RETRY_MS = 300;
+
+    private final Vertx vertx;
+    private final AgentClient client;
+    private final SessionStore store;
+    private final AgentHandle agent;
+    private final UUID id;
+    private final Duration lostAfter;
+    private final Consumer<AuthSession> onEnd;
+    private final SessionMetrics metrics;
+    private AuthSession session;
+    private long lastOk = System.nanoTime();
+    private boolean stopped;
+
+    AgentWatcher(Vertx vertx, AgentClient client, SessionStore store, AgentHandle agent, AuthSession session,
+                 Duration lostAfter, SessionMetrics metrics, Consumer<AuthSession> onEnd) {
+        this.vertx = vertx;
+        this.client = client;
+        this.store = store;
+        this.agent = agent;
+        this.id = session.sessionId();
+        this.session = session;
+        this.lostAfter = lostAfter;
+        this.metrics = metrics;
+        this.onEnd = onEnd;
+    }
+
+    void start() {
+        poll();
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    private void poll() {
+        if (stopped) {
+            return;
+        }
+        client.events(agent, id.toString(), session.lastAgentSeq(), WAIT_MS)
+            .compose(page -> {
+                lastOk = System.nanoTime();
+                return apply(page.getJsonArray("events", new JsonArray()), 0);
+            })
+            .compose(v -> store.findById(id).map(s -> s.orElse(session)))
+            .onSuccess(s -> {
+                session = s;
+                if (s.status().isTerminal()) {
+                    end();
+                } else {
+                    poll();
+                }
+            })
+            .onFailure(this::onError);
+    }
+
+    private void onError(Throwable e) {
+        if (stopped) {
+            return;
+        }
+        long silentMs = (System.nanoTime() - lastOk) / 1_000_000;
+        boolean agentProblem = e instanceof ApiException a
+            && (a.code() == ErrorCode.AGENT_UNREACHABLE || a.code() == ErrorCode.AGENT_TIMEOUT);
+        if (agentProblem && silentMs >= lostAfter.toMillis()) {
+            String msg = "agent " + agent.agentId() + " stopped answering " + silentMs + " ms ago (" + e.getMessage()
+                + ")";
+            fail("AGENT_LOST", msg).onComplete(ar -> end());
+            return;
+        }
+        log.debug("session={} agent={} poll failed ({} ms silent): {}", id, agent.agentId(), silentMs, e.getMessage());
+        vertx.setTimer(RETRY_MS, t -> store.findById(id).onComplete(ar -> {
+            if (ar.succeeded() && ar.result().isPresent()) {
+                session = ar.result().get();
+            }
+            if (session.status().isTerminal()) {
+                end();
+            } else {
+                poll();
+            }
+        }));
+    }
+
+    private Future<Void> apply(JsonArray events, int i) {
+        if (i >= events.size()) {
+            return Future.succeededFuture();
+        }
+        JsonObject e = events.getJsonObject(i);
+        long seq = e.getLong("seq");
+        return store.recordAgentEvent(id, seq, "agent." + e.getString("kind"), AgentEvents.timelineDetail(e))
+            .compose(isNew -> move(e))
+            .compose(v -> {
+                session = withSeq(session, seq);
+                return apply(events, i + 1);
+            });
+    }
+
+    /** Moves the session to where the agent's event says the run is, when that is a legal edge from here. */
+    private Future<Void> move(JsonObject e) {
+        SessionState target = AgentEvents.sessionStateOf(e.getString("state"));
+        UserStep step = AgentEvents.userStepOf(e);
+        SessionState now = session.status();
+        if (now.isTerminal()) {
+            return Future.succeededFuture();
+        }
+        if (target == now) {
+            if (step == null || now != SessionState.AWAITING_USER) {
+                return Future.succeededFuture();
+            }
+            return store.updateUserStep(id, step).map(s -> keep(s));
+        }
+        if (!now.canMoveTo(target)) {
+            return Future.succeededFuture(); // e.g. starting -> verifying: the agent skipped a step the row does not need
+        }
+        SessionChange change = changeFor(target, e, step);
+        return store.transition(id, now, target, change)
+            .map(s -> {
+                metrics.moved(s, now);
+                return keep(s);
+            })
+            .recover(err -> err instanceof ApiException a && a.code() == ErrorCode.ILLEGAL_TRANSITION
+                ? store.findById(id).map(s -> keep(s.orElse(session))) // lost a race (timeout, cancel): re-read
+                : Future.failedFuture(err));
+    }
+
+    private static SessionChange changeFor(SessionState target, JsonObject e, UserStep step) {
+        JsonObject d = e.getJsonObject("detail", new JsonObject());
+        SessionChange c = SessionChange.none().withDetail(new JsonObject().put("by", "agent")
+            .put("agentEvent", e.getString("kind")).put("agentSeq", e.getLong("seq")));
+        if (step != null) {
+            c = c.withUserStep(step);
+        }
+        return switch (target) {
+            case READY -> c.withAccount(d.getJsonObject("account", new JsonObject()));
+            case FAILED -> c.withError(d.getString("code", "FAILED"), d.getString("message", "the login failed"));
+            case TIMEOUT -> c.withError("TIMEOUT", "the agent timed out in phase " + d.getString("phase", "?")
+                + " waiting for " + d.getString("waitingFor", "?"));
+            case CANCELLED -> c.withError("CANCELLED", d.getString("reason", "cancelled on the agent"));
+            default -> c;
+        };
+    }
+
+    private Void keep(AuthSession s) {
+        session = s.lastAgentSeq() >= session.lastAgentSeq() ? s : withSeq(s, session.lastAgentSeq());
+        return null;
+    }
+
+    private static AuthSession withSeq(AuthSession s, long seq) {
+        if (s.lastAgentSeq() >= seq) {
+            return s;
+        }
+        return new AuthSession(s.sessionId(), s.owner(), s.provider(), s.status(), s.userStep(), s.agentId(),
+            s.browserVmId(), s.vmIp(), s.errorCode(), s.errorMessage(), s.account(), s.idempotencyKey(),
+            s.createdAt(), s.updatedAt(), s.deadlineAt(), s.finishedAt(), s.version(), seq, s.lastEventSeq());
+    }
+
+    private Future<Void> fail(String code, String message) {
+        SessionState now = session.status();
+        if (now.isTerminal()) {
+            return Future.succeededFuture();
+        }
+        return store.transition(id, now, SessionState.FAILED, SessionChange.none().withError(code, message)
+                .withDetail(new JsonObject().put("by", "controller").put("agentId", agent.agentId())))
+            .onSuccess(s -> {
+                session = s;
+                metrics.moved(s, now);
+                log.warn("session={} failed {}: {}", id, code, message);
+            })
+            .recover(err -> store.findById(id).map(s -> {
+                s.ifPresent(x -> session = x);
+                return null;
+            }))
+            .mapEmpty();
+    }
+
+    private void end() {
+        if (!stopped) {
+            stopped = true;
+            onEnd.accept(session);
+        }
+    }
+}

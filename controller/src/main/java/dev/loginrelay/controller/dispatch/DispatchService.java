@@ -1,0 +1,177 @@
+package dev.loginrelay.controller.dispatch;
+
+import dev.loginrelay.controller.api.ApiException;
+import dev.loginrelay.controller.api.ErrorCode;
+import dev.loginrelay.controller.metrics.SessionMetrics;
+import dev.loginrelay.controller.session.AuthSession;
+import dev.loginrelay.controller.session.SessionState;
+import dev.loginrelay.controller.store.SessionChange;
+import dev.loginrelay.controller.store.SessionStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Puts sessions on agents and follows them there. The controller owns the desired state (run, cancel); the agent
+ * reports the observed state, which {@link AgentWatcher} stores (Nomad DesiredStatus vs ClientStatus). Runs on the
+ * controller's Vert.x context.
+ */
+public final class DispatchService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DispatchService.class);
+
+    private final Vertx vertx;
+    private final VmProvider vms;
+    private final AgentClient client;
+    private final SessionStore store;
+    private final SessionMetrics metrics;
+    private final Duration lostAfter;
+    private final Map<UUID, AgentHandle> agents = new ConcurrentHashMap<>();
+    private final Map<UUID, AgentWatcher> watchers = new ConcurrentHashMap<>();
+
+    public DispatchService(Vertx vertx, VmProvider vms, AgentClient client, SessionStore store, SessionMetrics metrics,
+                           Duration lostAfter) {
+        this.vertx = vertx;
+        this.vms = vms;
+        this.client = client;
+        this.store = store;
+        this.metrics = metrics;
+        this.lostAfter = lostAfter;
+    }
+
+    /** Gets an agent for a new (pending) session, starts the CLI's login there and follows it. */
+    public void dispatch(AuthSession s) {
+        UUID id = s.sessionId();
+        vms.acquire(id)
+            .compose(agent -> {
+                agents.put(id, agent);
+                return store.transition(id, SessionState.PENDING, SessionState.STARTING, SessionChange.none()
+                    .withPlacement(agent.agentId(), agent.vmId(), agent.vmIp())
+                    .withDetail(new JsonObject().put("by", "controller").put("agentId", agent.agentId())
+                        .put("vmProvider", vms.name())))
+                    .compose(started -> client.startRun(agent, id.toString(), s.provider()).map(run -> started))
+                    .onSuccess(started -> watch(started, agent))
+                    .onFailure(e -> giveBack(id));
+            })
+            .onFailure(e -> failDispatch(id, e));
+    }
+
+    private void failDispatch(UUID id, Throwable e) {
+        String code = e instanceof ApiException a && a.code() == ErrorCode.ILLEGAL_TRANSITION ? null : "DISPATCH_FAILED";
+        if (code == null) {
+            return; // cancelled or timed out while an agent was being found: nothing to fail
+        }
+        store.findById(id).compose(o -> o.filter(AuthSession::isActive)
+                .map(s -> store.transition(id, s.status(), SessionState.FAILED, SessionChange.none()
+                    .withError(code, "could not start the login on an agent: " + e.getMessage())
+                    .withDetail(new JsonObject().put("by", "controller"))).map(x -> {
+                        metrics.moved(x, s.status());
+                        return x;
+                    }))
+                .orElse(Future.succeededFuture()))
+            .onFailure(err -> log.warn("session={} could not be failed after dispatch error: {}", id, err.getMessage()));
+        log.warn("session={} dispatch failed: {}", id, e.getMessage());
+    }
+
+    private void watch(AuthSession s, AgentHandle agent) {
+        AgentWatcher w = new AgentWatcher(vertx, client, store, agent, s, lostAfter, metrics, ended -> {
+            watchers.remove(ended.sessionId());
+            giveBack(ended.sessionId());
+        });
+        AgentWatcher old = watchers.put(s.sessionId(), w);
+        if (old != null) {
+            old.stop();
+        }
+        w.start();
+    }
+
+    private void giveBack(UUID id) {
+        AgentHandle a = agents.remove(id);
+        if (a != null) {
+            vms.release(a).onFailure(e -> log.warn("session={} agent={} release failed: {}", id, a.agentId(),
+                e.getMessage()));
+        }
+    }
+
+    /** The agent of a live session on this replica, or after a restart the one the VM provider still knows. */
+    private Future<AgentHandle> agentOf(AuthSession s) {
+        AgentHandle a = agents.get(s.sessionId());
+        if (a != null) {
+            return Future.succeededFuture(a);
+        }
+        if (s.agentId() == null) {
+            return Future.failedFuture(new ApiException(ErrorCode.ILLEGAL_TRANSITION,
+                "session " + s.sessionId() + " has no agent yet (status " + s.status().wireName() + ")"));
+        }
+        return vms.find(s.agentId()).map(o -> {
+            AgentHandle found = o.orElseThrow(() -> new ApiException(ErrorCode.AGENT_UNREACHABLE,
+                "the agent of session " + s.sessionId() + " is gone"));
+            // Keep it: a provider may count every find as a hand-out that one release gives back.
+            AgentHandle prior = agents.putIfAbsent(s.sessionId(), found);
+            return prior == null ? found : prior;
+        });
+    }
+
+    public Future<JsonObject> callback(AuthSession s, String url) {
+        return agentOf(s).compose(a -> client.callback(a, s.sessionId().toString(), url));
+    }
+
+    public Future<JsonObject> code(AuthSession s, String code) {
+        return agentOf(s).compose(a -> client.code(a, s.sessionId().toString(), code));
+    }
+
+    /** Tells the agent to stop a session that ended here (cancelled, timed out); the watcher then releases it. */
+    public void stopRun(AuthSession s) {
+        if (s.agentId() == null) {
+            return;
+        }
+        agentOf(s).compose(a -> client.cancel(a, s.sessionId().toString()))
+            .onFailure(e -> log.debug("session={} cancel on agent: {}", s.sessionId(), e.getMessage()));
+        if (!watchers.containsKey(s.sessionId())) {
+            giveBack(s.sessionId());
+        }
+    }
+
+    /**
+     * After a restart: follow every open session whose agent this replica can still reach, re-dispatch pending ones
+     * that never got an agent, and fail those whose agent this replica started but is gone. Sessions of agents this
+     * replica does not know are left to their owner (or to the timeout sweeper).
+     */
+    public Future<Void> reconcile(java.util.List<AuthSession> open, java.util.function.Predicate<String> mine) {
+        for (AuthSession s : open) {
+            if (s.agentId() == null) {
+                if (s.status() == SessionState.PENDING) {
+                    dispatch(s);
+                }
+                continue;
+            }
+            vms.find(s.agentId()).onSuccess((Optional<AgentHandle> o) -> {
+                if (o.isPresent()) {
+                    agents.put(s.sessionId(), o.get());
+                    log.info("session={} resumed on agent={} from agent seq {}", s.sessionId(), s.agentId(),
+                        s.lastAgentSeq());
+                    watch(s, o.get());
+                } else if (mine.test(s.agentId())) {
+                    store.transition(s.sessionId(), s.status(), SessionState.FAILED, SessionChange.none()
+                        .withError("AGENT_LOST", "agent " + s.agentId() + " was gone when the controller restarted")
+                        .withDetail(new JsonObject().put("by", "controller")))
+                        .onFailure(e -> log.debug("session={} not failed: {}", s.sessionId(), e.getMessage()));
+                }
+            });
+        }
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public void close() {
+        watchers.values().forEach(AgentWatcher::stop);
+        watchers.clear();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.loginrelay.controller.dispatch;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Gets an agent (a VM) for a session and gives it back. Implementations: {@link LocalVmProvider} (the default: one
+ * agent process per session on this host) and {@link StaticVmProvider} (agents on VMs made elsewhere).
+ */
+public interface VmProvider extends AutoCloseable {
+    /** {@code local} or {@code static}. */
+    String name();
+
+    /** An agent ready to take this session's run: it answered {@code /health}. */
+    Future<AgentHandle> acquire(UUID sessionId);
+
+    /** Done with the agent (local: stop the process and reap it; the work dir stays for the operator). */
+    Future<Void> release(AgentHandle handle);
+
+    /**
+     * After a controller restart: the agent of a session in flight, if it still exists and answers. The provider
+     * counts it as handed out again, so {@link #release} it when the session ends.
+     */
+    Future<Optional<AgentHandle>> find(String agentId);
+
+    /**
+     * The agents' provider catalog from their self-check: {@code {"providers":[{name, displayName, supported, found,
+     * available, reason, relay, expects, version, testedVersion, versionMatches}]}}; {@code available} is supported,
+     * CLI installed and a PTY opens, {@code reason} says why not otherwise.
+     */
+    Future<JsonObject> providers();
+
+    /** Stops what the provider owns. Blocking: call from main or a shutdown hook, never on an event loop. */
+    @Override
+    void close();
+}

@@ -1,0 +1,2 @@
+/** Prometheus metrics of the controller (Micrometer). */
+package dev.loginrelay.controller.metrics;

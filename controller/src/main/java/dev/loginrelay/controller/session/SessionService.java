@@ -1,0 +1,166 @@
+package dev.loginrelay.controller.session;
+
+import dev.loginrelay.controller.api.ApiException;
+import dev.loginrelay.controller.api.ErrorCode;
+import dev.loginrelay.controller.dispatch.DispatchService;
+import dev.loginrelay.controller.metrics.SessionMetrics;
+import dev.loginrelay.controller.store.NewSession;
+import dev.loginrelay.controller.store.SessionChange;
+import dev.loginrelay.controller.store.SessionEventStore;
+import dev.loginrelay.controller.store.SessionStore;
+import dev.loginrelay.controller.support.SecretFiles;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The rules of auth sessions: who may create, read and act on which; one active session per user and provider;
+ * idempotent creation; every move a compare-and-set in the store. Handlers call this; it calls the store and the
+ * dispatcher.
+ */
+public final class SessionService {
+    private final SessionStore store;
+    private final SessionEventStore events;
+    private final DispatchService dispatch;
+    private final ProviderDirectory providers;
+    private final SessionMetrics metrics;
+    private final Function<String, Duration> ttl;
+
+    public SessionService(SessionStore store, SessionEventStore events, DispatchService dispatch,
+                          ProviderDirectory providers, SessionMetrics metrics, Function<String, Duration> ttl) {
+        this.store = store;
+        this.events = events;
+        this.dispatch = dispatch;
+        this.providers = providers;
+        this.metrics = metrics;
+        this.ttl = ttl;
+    }
+
+    /** A created (or replayed) session and the token its browser uses; the token is shown this once. */
+    public record Created(AuthSession session, String sessionToken, boolean created) {
+        @Override
+        public String toString() {
+            return "Created[session=" + session.sessionId() + ", sessionToken=<masked>, created=" + created + "]";
+        }
+    }
+
+    public Future<Created> create(String owner, String provider, String idempotencyKey) {
+        providers.requireAvailable(provider);
+        String token = SecretFiles.randomToken();
+        TokenHash hash = TokenHash.of(token);
+        Future<java.util.Optional<AuthSession>> replay = idempotencyKey == null
+            ? Future.succeededFuture(java.util.Optional.empty())
+            : store.findByIdempotencyKey(owner, idempotencyKey);
+        return replay.compose(found -> {
+            if (found.isPresent()) {
+                AuthSession s = found.get();
+                if (!s.provider().equals(provider)) {
+                    throw new ApiException(ErrorCode.CONFLICT, "Idempotency-Key was used for a " + s.provider()
+                        + " session of this user, not " + provider);
+                }
+                return store.rotateToken(s.sessionId(), hash).map(r -> new Created(r, token, false));
+            }
+            return store.findActive(owner, provider).compose(active -> {
+                if (active.isPresent()) {
+                    throw activeConflict(active.get());
+                }
+                return store.insert(new NewSession(owner, provider, hash, idempotencyKey, ttl.apply(provider)))
+                    .map(s -> {
+                        dispatch.dispatch(s);
+                        return new Created(s, token, true);
+                    });
+            });
+        });
+    }
+
+    private static ApiException activeConflict(AuthSession a) {
+        return new ApiException(ErrorCode.SESSION_ACTIVE, "user already has an active " + a.provider()
+            + " session " + a.sessionId() + " (" + a.status().wireName() + "); finish or cancel it first");
+    }
+
+    /** The session, if the caller may see it; 404 otherwise (no hint that it exists). */
+    public Future<AuthSession> get(UUID id, Caller caller) {
+        if (!caller.mayAct(id)) {
+            return Future.failedFuture(notFound(id));
+        }
+        return store.findById(id).map(o -> o.orElseThrow(() -> notFound(id)));
+    }
+
+    /** The session a session token belongs to. */
+    public Future<UUID> sessionOfToken(String token) {
+        return store.findByTokenHash(TokenHash.of(token)).map(o -> o.map(AuthSession::sessionId)
+            .orElseThrow(() -> new ApiException(ErrorCode.UNAUTHORIZED, "unknown or expired session token")));
+    }
+
+    public Future<JsonObject> callback(UUID id, Caller caller, String url) {
+        return get(id, caller).compose(s -> requireAwaiting(s, "callback_url"))
+            .compose(s -> dispatch.callback(s, url));
+    }
+
+    public Future<JsonObject> code(UUID id, Caller caller, String code) {
+        return get(id, caller).compose(s -> requireAwaiting(s, "code")).compose(s -> dispatch.code(s, code));
+    }
+
+    private static Future<AuthSession> requireAwaiting(AuthSession s, String expects) {
+        if (s.status() != SessionState.AWAITING_USER || !s.userStep().expects().wireName().equals(expects)) {
+            return Future.failedFuture(new ApiException(ErrorCode.ILLEGAL_TRANSITION, "session " + s.sessionId()
+                + " is " + s.status().wireName() + " and expects " + (s.status() == SessionState.AWAITING_USER
+                ? s.userStep().expects().wireName() : "nothing from the user") + ", not a " + expects));
+        }
+        return Future.succeededFuture(s);
+    }
+
+    public Future<AuthSession> cancel(UUID id, Caller caller) {
+        return get(id, caller).compose(s -> {
+            if (s.status().isTerminal()) {
+                throw new ApiException(ErrorCode.ILLEGAL_TRANSITION, "session " + id + " already ended as "
+                    + s.status().wireName());
+            }
+            return store.transition(id, s.status(), SessionState.CANCELLED, SessionChange.none()
+                    .withError("CANCELLED", "cancelled by the " + caller.kind().name().toLowerCase(java.util.Locale.ROOT)
+                        .replace('_', ' '))
+                    .withDetail(new JsonObject().put("by", caller.kind().name().toLowerCase(java.util.Locale.ROOT))))
+                .onSuccess(c -> {
+                    metrics.moved(c, s.status());
+                    dispatch.stopRun(c);
+                });
+        });
+    }
+
+    /** Newest first, filtered by each of status, provider and creation time range that is not null. */
+    public Future<List<AuthSession>> list(SessionState status, String provider, Instant since, Instant until,
+                                          int limit) {
+        return store.list(status, provider, since, until, limit);
+    }
+
+    /** Session counts by status, filtered like {@link #list} (all statuses present, zero where none). */
+    public Future<Map<SessionState, Long>> countByStatus(String provider, Instant since, Instant until) {
+        return store.countByStatus(provider, since, until).map(found -> {
+            Map<SessionState, Long> all = new EnumMap<>(SessionState.class);
+            for (SessionState st : SessionState.values()) {
+                all.put(st, found.getOrDefault(st, 0L));
+            }
+            return all;
+        });
+    }
+
+    public Future<List<SessionEvent>> timeline(UUID id, long after) {
+        return store.findById(id).compose(o -> {
+            if (o.isEmpty()) {
+                throw notFound(id);
+            }
+            return events.timeline(id, after);
+        });
+    }
+
+    private static ApiException notFound(UUID id) {
+        return new ApiException(ErrorCode.SESSION_NOT_FOUND, "no session " + id);
+    }
+}

@@ -1,0 +1,137 @@
+package dev.loginrelay.controller.dispatch;
+
+import static dev.loginrelay.controller.dispatch.AgentKit.await;
+import static dev.loginrelay.controller.dispatch.AgentKit.failure;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.loginrelay.controller.api.ApiException;
+import dev.loginrelay.controller.api.ErrorCode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** The static provider over two real agents (started by the local provider) and one that is down. */
+@Timeout(60)
+class StaticVmProviderTest {
+    @TempDir
+    static Path dir;
+    static Vertx vertx;
+    static AgentClient client;
+    static LocalVmProvider local;
+    static StaticAgent one;
+    static StaticAgent two;
+    static StaticAgent down;
+
+    @BeforeAll
+    static void startAgents() throws Exception {
+        vertx = Vertx.vertx();
+        client = new AgentClient(vertx);
+        LocalVmConfig config = AgentKit.config(dir, null);
+        local = new LocalVmProvider(vertx, config, client);
+        var first = local.acquire(UUID.randomUUID());
+        var second = local.acquire(UUID.randomUUID());
+        one = asStatic("one", await(first), config);
+        two = asStatic("two", await(second), config);
+        Path token = Files.writeString(dir.resolve("down.token"), "d".repeat(32));
+        down = new StaticAgent("down", "http://127.0.0.1:" + AgentKit.freePort(), token);
+    }
+
+    private static StaticAgent asStatic(String id, AgentHandle a, LocalVmConfig config) {
+        return new StaticAgent(id, a.baseUrl(), config.agentDir(a.agentId()).resolve("agent.token"));
+    }
+
+    @AfterAll
+    static void stopAgents() {
+        local.close();
+        client.close();
+        await(vertx.close());
+    }
+
+    @Test
+    void parsesBothFormsAndNamesTheBadEntry() {
+        List<StaticAgent> agents = StaticVmProvider.parse(" vm1=http://10.0.0.5:7070/=/run/t1 , vm2=https://vm2:7070=t2");
+        assertThat(agents).extracting(StaticAgent::agentId).containsExactly("vm1", "vm2");
+        assertThat(agents.get(0).baseUrl()).isEqualTo("http://10.0.0.5:7070");
+        assertThat(agents.get(0).host()).isEqualTo("10.0.0.5");
+        assertThat(agents.get(0).tokenFile()).isEqualTo(Path.of("/run/t1"));
+        assertThat(StaticAgent.parse("[{\"agentId\":\"a\",\"baseUrl\":\"http://h:1\",\"tokenFile\":\"/t\"}]"))
+            .containsExactly(new StaticAgent("a", "http://h:1", Path.of("/t")));
+
+        assertThatThrownBy(() -> StaticAgent.parse(" ")).hasMessageContaining("no static agents");
+        assertThatThrownBy(() -> StaticAgent.parse("a=http://x:1=/t,b=http://y"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 2 ('b=http://y')")
+            .hasMessageContaining("id=url=tokenfile");
+        assertThatThrownBy(() -> StaticAgent.parse("a=ftp://x=/t")).hasMessageContaining("entry 1")
+            .hasMessageContaining("http(s)://host");
+        assertThatThrownBy(() -> StaticAgent.parse("a b=http://x=/t")).hasMessageContaining("entry 1")
+            .hasMessageContaining("agentId");
+        assertThatThrownBy(() -> StaticAgent.parse("a=http://u:secret@x=/t")).hasMessageContaining("user info")
+            .hasMessageNotContaining("secret");
+        assertThatThrownBy(() -> StaticAgent.parse("a=http://x:1=/t,a=http://y:2=/u"))
+            .hasMessageContaining("'a' appears twice");
+        assertThatThrownBy(() -> StaticAgent.parse("[1]")).hasMessageContaining("entry 1 is not a JSON object");
+        assertThatThrownBy(() -> StaticAgent.parse("[{\"agentId\":\"a\",\"baseUrl\":\"http://h\"}]"))
+            .hasMessageContaining("entry 1").hasMessageContaining("tokenFile");
+    }
+
+    @Test
+    void refusesAnAgentWhoseTokenFileIsMissing() {
+        StaticAgent noToken = new StaticAgent("lost", "http://127.0.0.1:1", dir.resolve("missing.token"));
+        assertThatThrownBy(() -> new StaticVmProvider(List.of(noToken), client))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lost")
+            .hasMessageContaining("missing.token");
+    }
+
+    @Test
+    void balancesSessionsAcrossAgents() {
+        StaticVmProvider vms = new StaticVmProvider(List.of(one, two), client);
+        List<String> placed = new ArrayList<>();
+        List<AgentHandle> handles = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            AgentHandle a = await(vms.acquire(UUID.randomUUID()));
+            handles.add(a);
+            placed.add(a.agentId());
+        }
+        assertThat(placed).containsExactly("one", "two", "one", "two");
+        assertThat(vms.load()).isEqualTo(Map.of("one", 2, "two", 2));
+        assertThat(handles.get(0).vmIp()).isEqualTo("127.0.0.1");
+        assertThat(handles.get(0).vmId()).isEqualTo("one");
+
+        await(vms.release(handles.get(1)));
+        assertThat(await(vms.acquire(UUID.randomUUID())).agentId()).as("the least loaded").isEqualTo("two");
+        assertThat(await(client.health(handles.get(0))).getString("status")).isEqualTo("ok");
+        assertThat(await(client.providers(handles.get(1))).getJsonArray("providers")).isNotEmpty();
+    }
+
+    @Test
+    void skipsAnAgentThatIsDown() {
+        StaticVmProvider vms = new StaticVmProvider(List.of(down, one), client);
+        for (int i = 0; i < 3; i++) {
+            assertThat(await(vms.acquire(UUID.randomUUID())).agentId()).isEqualTo("one");
+        }
+        assertThat(vms.load()).isEqualTo(Map.of("down", 0, "one", 3));
+        assertThat(await(vms.find("down"))).isEmpty();
+        assertThat(await(vms.find("one"))).map(AgentHandle::baseUrl).contains(one.baseUrl());
+        assertThat(await(vms.find("nobody"))).isEmpty();
+
+        JsonObject catalog = await(vms.providers());
+        assertThat(catalog.getJsonArray("providers")).isNotEmpty();
+        assertThat(catalog.getJsonArray("providers").getJsonObject(0).containsKey("available")).isTrue();
+
+        ApiException none = failure(new StaticVmProvider(List.of(down), client).acquire(UUID.randomUUID()),
+            ErrorCode.AGENT_UNAVAILABLE);
+        assertThat(none.getMessage()).contains("down:", "unreachable");
+    }
+}
