@@ -15,7 +15,9 @@ Commands:
   failures                                       failed/timed-out sessions of the last 7 days, by error code
 
 Connection (environment):
-  LOGINRELAY_DATABASE_URL     postgres://user@host:5432/db?sslmode=... or libpq keywords ("host=... dbname=...")
+  LOGINRELAY_DATABASE_URL     the controller's JDBC URL (jdbc:postgresql://host:5432/db), a postgres:// URL or
+                              libpq keywords ("host=... dbname=..."). Unset: the URL a controller with embedded
+                              PostgreSQL wrote to $LOGINRELAY_DATA_DIR/database.url (default .loginrelay/controller)
   PGPASSWORD_FILE             file holding the password (never pass it on the command line)
   LOGINRELAY_DATABASE_SCHEMA  schema holding the tables, when it is not the first on the search_path
 
@@ -44,8 +46,20 @@ use_password_file() {
   export PGPASSFILE
 }
 
+database_url() {
+  local url=${LOGINRELAY_DATABASE_URL:-}
+  if [ -z "$url" ]; then
+    local file=${LOGINRELAY_DATA_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.loginrelay/controller}/database.url
+    [ -r "$file" ] || die "LOGINRELAY_DATABASE_URL is not set and no running embedded controller wrote $file (see --help)"
+    url=$(head -n 1 "$file")
+  fi
+  # The controller's JDBC form: jdbc:postgresql://host:port/db?user=u -> postgresql://host:port/db?user=u
+  echo "${url#jdbc:}"
+}
+
 psql_run() {
-  [ -n "${LOGINRELAY_DATABASE_URL:-}" ] || die "LOGINRELAY_DATABASE_URL is not set (see --help)"
+  local url
+  url=$(database_url)
   command -v psql >/dev/null || die "psql is not installed"
   if [ -n "${PGPASSWORD_FILE:-}" ]; then
     use_password_file "$PGPASSWORD_FILE"
@@ -56,7 +70,7 @@ psql_run() {
   fi
   # The SQL comes on stdin so psql substitutes the :'var' parameters, quoted; values never reach the SQL text raw.
   PGAPPNAME=loginrelay-sessions.sh psql -X -q --no-psqlrc -v ON_ERROR_STOP=1 -P pager=off \
-    -d "$LOGINRELAY_DATABASE_URL" "$@" -f -
+    -d "$url" "$@" -f -
 }
 
 cmd_list() {

@@ -65,10 +65,8 @@ public final class Agent extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        if (runs != null) {
-            runs.close();
-        }
-        return server == null ? Future.succeededFuture() : server.close();
+        Future<Void> killed = runs == null ? Future.succeededFuture() : runs.shutdown();
+        return killed.compose(v -> server == null ? Future.<Void>succeededFuture() : server.close());
     }
 
     public int port() {

@@ -40,6 +40,8 @@ public final class ControllerMain {
         if (config.databaseUrl() == null) {
             embedded = EmbeddedDatabase.start(config.dataDir().resolve("pg"));
             config = config.withDatabase(embedded.jdbcUrl(), "postgres", null);
+            // For scripts/sessions.sh and psql: where the embedded database listens (no password: trust on loopback).
+            SecretFiles.write(config.dataDir().resolve("database.url"), embedded.jdbcUrl() + "?user=postgres");
         }
         Secret apiKey = config.apiKey() != null ? config.apiKey()
             : SecretFiles.readOrCreate(config.dataDir().resolve("api-key"), "the API key (LOGINRELAY_API_KEY)");

@@ -112,23 +112,41 @@ public final class AgentRoutes {
             .onFailure(ctx::fail);
     }
 
-    /** Server-Sent Events from {@code after}; the stream ends after the terminal event. */
+    /**
+     * Server-Sent Events from {@code after}; the stream ends after the terminal event, or at once when the run has
+     * already ended and nothing after {@code after} is left (a client reconnecting with the terminal event's id).
+     */
     private void streamEvents(RoutingContext ctx, String id, long after) {
         runs.view(id); // fails with RUN_NOT_FOUND before any byte is sent
         HttpServerResponse res = ctx.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
             .putHeader("Cache-Control", "no-store");
+        // Send the head now: a quiet run would otherwise hold back the 200 until its next event.
+        res.writeHead();
+        Runnable end = () -> {
+            if (!res.ended() && !res.closed()) {
+                res.end();
+            }
+        };
         long keepAlive = vertx.setPeriodic(15_000, t -> res.write(": keep-alive\n\n"));
+        long[] sent = {after};
         Runnable[] stop = new Runnable[1];
         stop[0] = runs.stream(id, after, e -> {
             if (res.ended() || res.closed()) {
                 return;
             }
-            res.write("id: " + e.getLong("seq") + "\nevent: " + e.getString("kind") + "\ndata: " + e.encode()
-                + "\n\n");
-            if (runs.isTerminal(id) && isTerminalKind(e.getString("state"))) {
-                vertx.runOnContext(v -> res.end());
+            long seq = e.getLong("seq");
+            // Live events reach every listener; skip those at or below what this client already has.
+            if (seq > sent[0]) {
+                sent[0] = seq;
+                res.write("id: " + seq + "\nevent: " + e.getString("kind") + "\ndata: " + e.encode() + "\n\n");
+            }
+            if (isTerminalKind(e.getString("state"))) {
+                vertx.runOnContext(v -> end.run());
             }
         });
+        if (runs.isTerminal(id)) {
+            vertx.runOnContext(v -> end.run());
+        }
         res.closeHandler(v -> {
             vertx.cancelTimer(keepAlive);
             stop[0].run();

@@ -56,11 +56,12 @@ public final class Doctor {
     }
 
     private static JsonObject provider(ProviderSpec spec, List<Path> path) {
-        JsonObject p = new JsonObject().put("name", spec.name()).put("supported", spec.supported())
-            .put("testedVersion", spec.testedVersion());
+        JsonObject p = new JsonObject().put("name", spec.name()).put("displayName", spec.displayName())
+            .put("supported", spec.supported()).put("testedVersion", spec.testedVersion());
         if (!spec.supported()) {
             return p.put("found", false).put("reason", spec.unsupportedReason());
         }
+        p.put("relay", spec.relay().wireName()).put("expects", spec.relay().expects());
         String program = spec.command().get(0);
         Path exe = path.stream().map(d -> d.resolve(program)).filter(Files::isExecutable).findFirst().orElse(null);
         if (exe == null) {

@@ -64,8 +64,14 @@ final class DiagnosticsLog implements AutoCloseable {
         }
     }
 
+    /** Stops taking lines and waits (briefly) for the queued ones to reach the disk. Blocking. */
     @Override
     public void close() {
         writer.shutdown();
+        try {
+            writer.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

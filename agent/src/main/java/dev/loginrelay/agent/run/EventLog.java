@@ -40,6 +40,9 @@ final class EventLog {
         events.add(e);
         for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter w = it.next();
+            if (seq <= w.after()) {
+                continue; // a reader ahead of the log waits for an event it has not seen, not for any event
+            }
             vertx.cancelTimer(w.timerId());
             w.promise().tryComplete(after(w.after()));
             it.remove();

@@ -54,6 +54,7 @@ public final class LoginRun {
     private JsonObject account;
     private String[] cliFailure;
     private long phaseTimer = -1;
+    private Future<Void> stopped = Future.succeededFuture();
 
     LoginRun(String id, ProviderSpec spec, RunDeps deps) {
         this.id = id;
@@ -331,6 +332,11 @@ public final class LoginRun {
             });
     }
 
+    /** Completes once the CLI's process tree of a finished run is gone (at once while it still runs). */
+    Future<Void> stopped() {
+        return stopped;
+    }
+
     Future<Void> cancel() {
         if (state.isTerminal()) {
             return Future.failedFuture(new ApiException(ErrorCode.ILLEGAL_STATE,
@@ -367,7 +373,7 @@ public final class LoginRun {
         }
         if (move(terminal, kind, detail)) {
             deps.vertx().cancelTimer(phaseTimer);
-            process.stop();
+            stopped = process.stop();
         }
     }
 

@@ -98,9 +98,9 @@ final class RunProcess {
             deps.config().runPath(), timeoutMs), false);
     }
 
-    /** Kills the process tree and releases the host lock; idempotent. */
-    void stop() {
-        deps.vertx().executeBlocking(() -> {
+    /** Kills the process tree and releases the host lock; idempotent. Completes when the tree is gone. */
+    Future<Void> stop() {
+        return deps.vertx().<Void>executeBlocking(() -> {
             PtyRunner p;
             synchronized (this) {
                 stopped = true;

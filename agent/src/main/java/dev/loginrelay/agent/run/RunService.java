@@ -149,12 +149,29 @@ public final class RunService implements AutoCloseable {
         }
     }
 
-    /** Cancels every live run (agent shutdown), killing their process trees. */
+    /**
+     * Cancels every live run (agent shutdown) and completes once their process trees are gone, so the workers that
+     * kill them are not shut down under them.
+     */
+    public Future<Void> shutdown() {
+        deps.vertx().cancelTimer(sweepTimer);
+        List<Future<Void>> kills = new ArrayList<>();
+        for (LoginRun r : runs.values()) {
+            if (!r.state().isTerminal()) {
+                r.cancel();
+            }
+            kills.add(r.stopped());
+        }
+        return Future.join(kills).<Void>mapEmpty()
+            .eventually(() -> deps.vertx().executeBlocking(() -> {
+                deps.diagnostics().close(); // flushes queued lines; blocking, so on a worker
+                return null;
+            }, false))
+            .eventually(() -> deps.relay().close());
+    }
+
     @Override
     public void close() {
-        deps.vertx().cancelTimer(sweepTimer);
-        runs.values().stream().filter(r -> !r.state().isTerminal()).forEach(LoginRun::cancel);
-        deps.relay().close();
-        deps.diagnostics().close();
+        shutdown();
     }
 }

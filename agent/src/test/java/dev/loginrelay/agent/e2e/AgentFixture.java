@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  * over HTTP the way the controller drives it. Blocking helpers run on the test thread, never on an event loop.
  */
 final class AgentFixture implements AutoCloseable {
-    static final Path FAKECLI = Path.of("src/test/resources/fakecli").toAbsolutePath();
+    static final Path FAKECLI = dev.loginrelay.agent.testing.FakeCliSpecs.DIR;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final Path root;
