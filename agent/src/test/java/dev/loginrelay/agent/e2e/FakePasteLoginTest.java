@@ -140,4 +140,30 @@ class FakePasteLoginTest {
         assertThat(failed.getJsonObject("error").getString("message"))
             .contains("Failed to authenticate with user code");
     }
+
+    @Test
+    void runsSeveralLoginsAtOnceWithoutMixingThemUp() throws Exception {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String id = newId();
+            ids.add(id);
+            agent.startRun(id, "fake-claude");
+        }
+        java.util.Map<String, String> urls = new java.util.HashMap<>();
+        for (String id : ids) {
+            urls.put(id, agent.awaitInput(id, 60).getString("authUrl"));
+        }
+        assertThat(new java.util.HashSet<>(urls.values())).as("each login has its own URL and state").hasSize(6);
+        // A code carrying another run's state is refused before it reaches the CLI.
+        assertThat(code(ids.get(0), "good-code#" + stateOf(urls.get(ids.get(1)))).errorCode())
+            .isEqualTo("STATE_MISMATCH");
+        for (String id : ids) {
+            assertThat(code(id, "good-code#" + stateOf(urls.get(id))).status()).isEqualTo(200);
+        }
+        for (String id : ids) {
+            agent.awaitState(id, "ready", 60);
+            assertThat(agent.home(id).resolve(".fakecli/credentials.json")).exists();
+        }
+        assertThat(ids.stream().map(agent::home).distinct()).hasSize(6);
+    }
 }
