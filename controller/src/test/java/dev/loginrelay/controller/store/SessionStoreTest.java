@@ -21,7 +21,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -232,6 +234,36 @@ class SessionStoreTest {
         assertThat(Await.result(store.list(STARTING, null, 1000))).extracting(AuthSession::sessionId)
             .contains(b.sessionId());
         Await.failure(store.list(null, null, 0), ErrorCode.BAD_REQUEST);
+    }
+
+    @Test
+    void listsAndCountsWithinACreationTimeRange() {
+        String provider = "rng-" + UUID.randomUUID().toString().substring(0, 8);
+        AuthSession a = TestSessions.insert(store, provider);
+        AuthSession b = TestSessions.inState(store, provider, STARTING);
+        AuthSession c = TestSessions.insert(store, provider);
+        Instant since = b.createdAt();
+        Instant until = c.createdAt();
+
+        assertThat(Await.result(store.list(null, provider, since, null, 10))).extracting(AuthSession::sessionId)
+            .as("since is inclusive").containsExactly(c.sessionId(), b.sessionId());
+        assertThat(Await.result(store.list(null, provider, null, until, 10))).extracting(AuthSession::sessionId)
+            .as("until is exclusive").containsExactly(b.sessionId(), a.sessionId());
+        assertThat(Await.result(store.list(null, provider, since, until, 10))).extracting(AuthSession::sessionId)
+            .containsExactly(b.sessionId());
+        assertThat(Await.result(store.list(PENDING, provider, since, null, 10))).extracting(AuthSession::sessionId)
+            .containsExactly(c.sessionId());
+        assertThat(Await.result(store.list(null, provider, until.plusSeconds(3600), null, 10))).isEmpty();
+
+        assertThat(Await.result(store.countByStatus(provider, null, null)))
+            .containsExactlyInAnyOrderEntriesOf(Map.of(PENDING, 2L, STARTING, 1L));
+        assertThat(Await.result(store.countByStatus(provider, since, until))).containsExactlyEntriesOf(
+            Map.of(STARTING, 1L));
+        assertThat(Await.result(store.countByStatus(null, since, null)).get(PENDING)).isGreaterThanOrEqualTo(1L);
+
+        Await.failure(store.list(null, provider, until, since, 10), ErrorCode.BAD_REQUEST);
+        Await.failure(store.list(null, provider, since, since, 10), ErrorCode.BAD_REQUEST);
+        Await.failure(store.countByStatus(provider, until, since), ErrorCode.BAD_REQUEST);
     }
 
     @Test
