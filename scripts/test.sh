@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Runs every test of LoginRelay, installing first what the tests need (the pinned CLIs from snapshot/clis.txt).
+# Runs every test of LoginRelay, installing first what the tests need (the pinned CLIs from snapshot/clis.txt, and
+# Debian's Chromium and chromedriver for the browser tests).
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 Usage: scripts/test.sh [extra mvn arguments]
 
-Installs the pinned CLIs (scripts/install-clis.sh) into .clis/, then runs `mvn -B verify` over all modules:
+Installs the pinned CLIs (scripts/install-clis.sh) into .clis/ and, when missing, Debian's chromium and
+chromium-driver (scripts/install-test-deps.sh), then runs `mvn -B verify` over all modules:
 unit tests, the agent against fake CLIs under a real PTY, the real Codex CLI against a local fake issuer, and the
-controller against a real PostgreSQL (LOGINRELAY_TEST_PG_URL if set, else embedded PostgreSQL).
+controller against a real PostgreSQL (LOGINRELAY_TEST_PG_URL if set, else embedded PostgreSQL), and its pages in
+headless Chromium.
 Example: scripts/test.sh -pl agent -Dtest='Fake*'
 USAGE
 }
@@ -20,4 +23,11 @@ for tool in java mvn node npm; do
   command -v "$tool" >/dev/null || { echo "test.sh: $tool is not installed" >&2; exit 1; }
 done
 scripts/install-clis.sh >/dev/null
-exec mvn -B -ntp verify "$@"
+scripts/install-test-deps.sh
+# A full run records the real-CLI results afresh; a partial one (extra mvn arguments) updates the earlier ones.
+[ $# -gt 0 ] || scripts/compat-table.sh --reset
+status=0
+mvn -B -ntp verify "$@" || status=$?
+# docs/compatibility.md comes from this run's real-CLI results, red rows included; the exit code stays mvn's.
+scripts/compat-table.sh || echo "test.sh: could not render docs/compatibility.md" >&2
+exit "$status"

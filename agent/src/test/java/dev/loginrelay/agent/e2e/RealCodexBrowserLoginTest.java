@@ -1,10 +1,13 @@
 package dev.loginrelay.agent.e2e;
 
+import dev.loginrelay.agent.testing.Compat;
+import dev.loginrelay.agent.testing.CompatibilityRecorder;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -18,6 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Its HTTPS goes to a closed loopback proxy port, so the exchange fails at once and nothing leaves the machine.
  */
 @Timeout(120)
+@ExtendWith(CompatibilityRecorder.class)
+@Compat(provider = "codex", flow = "browser")
 class RealCodexBrowserLoginTest {
     @TempDir
     static Path dir;

@@ -1,5 +1,7 @@
 package dev.loginrelay.agent.e2e;
 
+import dev.loginrelay.agent.testing.Compat;
+import dev.loginrelay.agent.testing.CompatibilityRecorder;
 import dev.loginrelay.agent.testing.FakeCodexIssuer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -7,6 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -21,6 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the credentials codex saved. Nothing leaves 127.0.0.1 (stray HTTPS would go to a closed loopback proxy port).
  */
 @Timeout(120)
+@ExtendWith(CompatibilityRecorder.class)
+@Compat(provider = "codex", flow = "device")
 class RealCodexDeviceLoginTest {
     @TempDir
     static Path dir;

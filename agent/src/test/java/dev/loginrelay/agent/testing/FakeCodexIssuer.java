@@ -7,19 +7,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.loginrelay.agent.testing.FakeTokens.q;
 
 /**
  * A fake OAuth issuer that the real Codex CLI (0.169.0) completes its device-code login against without leaving
@@ -39,6 +38,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * object it still logs in but prints {@code JWT payload missing expected 'https://api.openai.com/auth' object};
  * that object's {@code chatgpt_account_id} becomes {@code tokens.account_id} in auth.json.
  *
+ * <p>The browser flow ignores {@code --experimental_issuer} and always talks to {@code https://auth.openai.com}:
+ * there {@link FakeIdentityProvider} hands codex's requests to {@link #answer} from behind {@link MitmProxy}
+ * ({@code cli-transcripts/codex/e2e-browser-mitm.fakeauth.jsonl}: the code exchange, then the token exchange).
+ *
  * <p>The outcome is scripted per instance ({@link #approveAfterPolls}, {@link #deny}, {@link #failTokenExchange}),
  * every value is settable, and the tokens are random per instance so redaction tests can look for them. Every
  * request is recorded ({@link #requests()}). Setters may be called while codex runs; they apply to later requests.
@@ -50,8 +53,10 @@ public final class FakeCodexIssuer implements AutoCloseable {
     public static final String INVALID_GRANT =
         "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid authorization code\"}";
     private static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+    /** The organization and project in the id_token; codex puts them into its {@code /success} redirect. */
+    public static final String ORGANIZATION_ID = "org-fake";
+    public static final String PROJECT_ID = "proj-fake";
     private static final String NOT_FOUND = "{\"error\":\"not_found\"}";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** One request as received: method, path (no query) and body. */
     public record Request(String method, String path, String body) {
@@ -69,17 +74,17 @@ public final class FakeCodexIssuer implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger polls = new AtomicInteger();
     private final long issuedAt = Instant.now().getEpochSecond();
-    private final String deviceAuthId = "devauth-" + random(12);
-    private final String authorizationCode = "authcode-" + random(24);
-    private final String codeVerifier = random(48);
-    private volatile String userCode = "FAKE-" + (1000 + RANDOM.nextInt(9000));
+    private final String deviceAuthId = "devauth-" + FakeTokens.random(12);
+    private final String authorizationCode = "authcode-" + FakeTokens.random(24);
+    private final String codeVerifier = FakeTokens.random(48);
+    private volatile String userCode = "FAKE-" + (1000 + FakeTokens.randomInt(9000));
     private volatile String email = "fake.user@example.com";
     private volatile String plan = "plus";
-    private final String accountId = "acct-" + random(9);
-    private final String userId = "user-" + random(9);
-    private volatile String accessToken = "fake-access-" + random(24);
-    private volatile String refreshToken = "fake-refresh-" + random(24);
-    private volatile String apiKey = "sk-fake-" + random(24);
+    private final String accountId = "acct-" + FakeTokens.random(9);
+    private final String userId = "user-" + FakeTokens.random(9);
+    private volatile String accessToken = "fake-access-" + FakeTokens.random(24);
+    private volatile String refreshToken = "fake-refresh-" + FakeTokens.random(24);
+    private volatile String apiKey = "sk-fake-" + FakeTokens.random(24);
     private volatile int pendingPolls = 1;
     private volatile boolean denied;
     private volatile Reply tokenFailure;
@@ -115,6 +120,13 @@ public final class FakeCodexIssuer implements AutoCloseable {
         return this;
     }
 
+    /** Undoes {@link #deny} and {@link #failTokenExchange}: polls approve and good codes get tokens again. */
+    public FakeCodexIssuer approve() {
+        denied = false;
+        tokenFailure = null;
+        return this;
+    }
+
     /** The poll that would approve answers 400 instead; codex prints "device auth failed with status 400". */
     public FakeCodexIssuer deny() {
         denied = true;
@@ -144,6 +156,21 @@ public final class FakeCodexIssuer implements AutoCloseable {
 
     public FakeCodexIssuer accessToken(String value) {
         accessToken = Objects.requireNonNull(value, "accessToken");
+        return this;
+    }
+
+    /**
+     * Makes the access token a JWT carrying the {@code https://api.openai.com/auth} claims, as OpenAI's are: codex's
+     * browser flow reads its claims to build the {@code /success} redirect and otherwise prints
+     * {@code Invalid JWT format while extracting claims} (the device flow does not look).
+     */
+    public FakeCodexIssuer jwtAccessToken() {
+        accessToken = FakeTokens.jwt(String.format("{\"iss\":\"https://auth.openai.com\","
+                + "\"aud\":[\"https://api.openai.com/v1\"],\"sub\":%s,\"iat\":%d,\"exp\":%d,\"jti\":%s,"
+                + "\"https://api.openai.com/auth\":{\"chatgpt_plan_type\":%s,\"chatgpt_account_id\":%s,"
+                + "\"user_id\":%s}}",
+            q(userId), issuedAt, issuedAt + 3600, q("fake-access-" + FakeTokens.random(24)), q(plan), q(accountId),
+            q(userId)));
         return this;
     }
 
@@ -195,10 +222,11 @@ public final class FakeCodexIssuer implements AutoCloseable {
     public String idToken() {
         String claims = String.format("{\"iss\":%s,\"aud\":[%s],\"sub\":%s,\"email\":%s,\"email_verified\":true,"
                 + "\"iat\":%d,\"exp\":%d,\"https://api.openai.com/auth\":{\"chatgpt_plan_type\":%s,"
-                + "\"chatgpt_account_id\":%s,\"chatgpt_user_id\":%s}}",
+                + "\"chatgpt_account_id\":%s,\"chatgpt_user_id\":%s,\"user_id\":%s,\"organization_id\":%s,"
+                + "\"project_id\":%s,\"completed_platform_onboarding\":true,\"is_org_owner\":false}}",
             q(baseUrl()), q(CODEX_CLIENT_ID), q(userId), q(email), issuedAt, issuedAt + 3600, q(plan), q(accountId),
-            q(userId));
-        return b64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + b64(claims) + "." + b64("fake-signature");
+            q(userId), q(userId), q(ORGANIZATION_ID), q(PROJECT_ID));
+        return FakeTokens.jwt(claims);
     }
 
     /** Every request so far, oldest first. */
@@ -211,17 +239,23 @@ public final class FakeCodexIssuer implements AutoCloseable {
         server.stop(0);
     }
 
+    /**
+     * Answers one request as the issuer (and records it): what its own HTTP server does, and what
+     * {@link FakeIdentityProvider} calls for {@code https://auth.openai.com} behind {@link MitmProxy}.
+     */
+    public MitmProxy.Reply answer(String method, String path, String body) {
+        requests.add(new Request(method, path, body));
+        Reply reply = "POST".equals(method) ? route(path, body) : new Reply(404, NOT_FOUND);
+        return MitmProxy.Reply.json(reply.status(), reply.json());
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            String path = exchange.getRequestURI().getPath();
-            requests.add(new Request(exchange.getRequestMethod(), path, body));
-            Reply reply = "POST".equals(exchange.getRequestMethod())
-                ? route(path, body) : new Reply(404, NOT_FOUND);
-            byte[] bytes = reply.json().getBytes(StandardCharsets.UTF_8);
+            MitmProxy.Reply reply = answer(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), body);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(reply.status(), bytes.length);
-            exchange.getResponseBody().write(bytes);
+            exchange.sendResponseHeaders(reply.status(), reply.body().length);
+            exchange.getResponseBody().write(reply.body());
         } finally {
             exchange.close();
         }
@@ -232,7 +266,7 @@ public final class FakeCodexIssuer implements AutoCloseable {
             case "/api/accounts/deviceauth/usercode" -> new Reply(200, String.format(
                 "{\"device_auth_id\":%s,\"user_code\":%s,\"interval\":\"1\"}", q(deviceAuthId), q(userCode)));
             case "/api/accounts/deviceauth/token" -> poll();
-            case "/oauth/token" -> token(form(body));
+            case "/oauth/token" -> token(FakeTokens.form(body));
             default -> new Reply(404, NOT_FOUND);
         };
     }
@@ -267,18 +301,6 @@ public final class FakeCodexIssuer implements AutoCloseable {
             q(idToken()), q(accessToken), q(refreshToken)));
     }
 
-    private static Map<String, String> form(String body) {
-        Map<String, String> out = new HashMap<>();
-        for (String pair : body.split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                    URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return out;
-    }
-
     private static String s256(String verifier) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
@@ -286,30 +308,5 @@ public final class FakeCodexIssuer implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
-    }
-
-    /** A JSON string literal; enough JSON writing for these fixed replies and keeps the fake JDK-only. */
-    private static String q(String s) {
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.append('"').toString();
-    }
-
-    private static String b64(String text) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String random(int bytes) {
-        byte[] b = new byte[bytes];
-        RANDOM.nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,6 +29,8 @@ import static org.assertj.core.api.Assertions.fail;
  * tests that use the fake exercise the real CLI's behaviour. Fails when the CLIs are not installed
  * ({@code scripts/install-clis.sh}).
  */
+@ExtendWith(CompatibilityRecorder.class)
+@Compat(provider = "codex", flow = "device", via = "cli")
 final class RealCodexAgainstFakeIssuerTest {
     private static final Path BIN = Path.of(System.getProperty("loginrelay.clis.dir", "../.clis"))
         .resolve("node_modules/.bin");

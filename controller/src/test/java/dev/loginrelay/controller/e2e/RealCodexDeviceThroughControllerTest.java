@@ -1,10 +1,13 @@
 package dev.loginrelay.controller.e2e;
 
+import dev.loginrelay.agent.testing.Compat;
+import dev.loginrelay.agent.testing.CompatibilityRecorder;
 import dev.loginrelay.agent.testing.FakeCodexIssuer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -17,6 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a PTY → local fake issuer → ready, with the account identity; no token in any row, event or response.
  */
 @Timeout(180)
+@ExtendWith(CompatibilityRecorder.class)
+@Compat(provider = "codex", flow = "device", via = "controller")
 class RealCodexDeviceThroughControllerTest {
 
     @Test

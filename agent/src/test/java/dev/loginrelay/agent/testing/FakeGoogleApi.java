@@ -1,0 +1,107 @@
+package dev.loginrelay.agent.testing;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static dev.loginrelay.agent.testing.FakeTokens.q;
+
+/**
+ * Google's side of a Gemini CLI 0.61.0 login (paste flow), as recorded in
+ * {@code cli-transcripts/gemini/e2e-mitm-paste.fakeauth.jsonl}: {@code POST oauth2.googleapis.com/token}
+ * (form, {@code grant_type=authorization_code}, the pasted code), {@code GET www.googleapis.com/oauth2/v2/userinfo}
+ * (its email becomes {@code google_accounts.json}'s {@code active}), then Code Assist's
+ * {@code POST cloudcode-pa.googleapis.com/v1internal:loadCodeAssist} (a current tier and a project: without them
+ * gemini onboards, {@code onboardUser}, or shows {@code Failed to sign in}), {@code retrieveUserQuota} and
+ * {@code listExperiments}. Usage statistics ({@code play.googleapis.com/log}) answer {@code 200 {}}.
+ */
+final class FakeGoogleApi {
+    static final List<String> HOSTS = List.of("oauth2.googleapis.com", "www.googleapis.com",
+        "cloudcode-pa.googleapis.com", "play.googleapis.com", "accounts.google.com");
+    /** Gemini CLI's built-in OAuth client. */
+    static final String CLIENT_ID = "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com";
+    static final String PROJECT = "fake-project-123";
+    private static final String TIER = "{\"id\":\"free-tier\",\"name\":\"Gemini Code Assist for individuals\","
+        + "\"description\":\"Fake tier\",\"userDefinedCloudaicompanionProject\":false";
+
+    private final FakeIdentityProvider.Script script;
+    final String code = "4/0Fake-" + FakeTokens.random(24);
+    final String accessToken = "ya29.fake-" + FakeTokens.random(24);
+    final String refreshToken = "1//fake-" + FakeTokens.random(24);
+    private final String subject = Long.toString(100_000_000L + FakeTokens.randomInt(899_999_999));
+    volatile String email = "gemini.user@example.com";
+
+    FakeGoogleApi(FakeIdentityProvider.Script script) {
+        this.script = script;
+    }
+
+    MitmProxy.Reply answer(MitmProxy.Exchange x) {
+        String route = x.method() + " " + x.host() + x.path();
+        switch (route) {
+            case "POST oauth2.googleapis.com/token":
+                return token(FakeTokens.form(x.body()));
+            case "GET www.googleapis.com/oauth2/v2/userinfo":
+                return authorized(x) ? MitmProxy.Reply.json(200, String.format("{\"id\":%s,\"email\":%s,"
+                    + "\"verified_email\":true,\"name\":\"Fake User\",\"given_name\":\"Fake\","
+                    + "\"family_name\":\"User\"}",
+                    q(subject), q(email))) : unauthorized();
+            case "POST cloudcode-pa.googleapis.com/v1internal:loadCodeAssist":
+                return authorized(x) ? MitmProxy.Reply.json(200, "{\"currentTier\":" + TIER + "},\"allowedTiers\":["
+                    + TIER + ",\"isDefault\":true}],\"cloudaicompanionProject\":" + q(PROJECT) + "}") : unauthorized();
+            case "POST cloudcode-pa.googleapis.com/v1internal:onboardUser":
+                return authorized(x) ? MitmProxy.Reply.json(200, "{\"done\":true,\"response\":"
+                    + "{\"cloudaicompanionProject\":{\"id\":" + q(PROJECT) + ",\"name\":\"Fake project\"}}}")
+                    : unauthorized();
+            default:
+                if (x.host().equals("cloudcode-pa.googleapis.com") || x.host().equals("play.googleapis.com")) {
+                    return MitmProxy.Reply.json(200, "{}");
+                }
+                return MitmProxy.Reply.json(404, "{\"error\":{\"code\":404,\"status\":\"NOT_FOUND\"}}");
+        }
+    }
+
+    private MitmProxy.Reply token(Map<String, String> form) {
+        String grant = form.getOrDefault("grant_type", "");
+        if (grant.equals("refresh_token")) {
+            return refreshToken.equals(form.get("refresh_token")) ? tokens() : invalidGrant();
+        }
+        if (!grant.equals("authorization_code")) {
+            return MitmProxy.Reply.json(400, "{\"error\":\"unsupported_grant_type\"}");
+        }
+        MitmProxy.Reply scripted = script.tokenFailure(invalidGrant());
+        if (scripted != null) {
+            return scripted;
+        }
+        return code.equals(form.get("code")) ? tokens() : invalidGrant();
+    }
+
+    /** The id_token Google would send (unsigned here; gemini reads no claim it needs from it). */
+    String idToken() {
+        long now = Instant.now().getEpochSecond();
+        return FakeTokens.jwt(String.format("{\"iss\":\"https://accounts.google.com\",\"azp\":%s,\"aud\":%s,"
+                + "\"sub\":%s,\"email\":%s,\"email_verified\":true,\"iat\":%d,\"exp\":%d}",
+            q(CLIENT_ID), q(CLIENT_ID), q(subject), q(email), now, now + 3600));
+    }
+
+    private MitmProxy.Reply tokens() {
+        return MitmProxy.Reply.json(200, String.format("{\"access_token\":%s,\"refresh_token\":%s,\"expires_in\":3599,"
+                + "\"scope\":\"https://www.googleapis.com/auth/cloud-platform "
+                + "https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile "
+                + "openid\",\"token_type\":\"Bearer\",\"id_token\":%s}",
+            q(accessToken), q(refreshToken), q(idToken())));
+    }
+
+    private boolean authorized(MitmProxy.Exchange x) {
+        return FakeTokens.isBearer(x.header("authorization"), accessToken);
+    }
+
+    /** What Google answers for a code it does not know. */
+    private static MitmProxy.Reply invalidGrant() {
+        return MitmProxy.Reply.json(400, "{\"error\":\"invalid_grant\",\"error_description\":\"Bad Request\"}");
+    }
+
+    private static MitmProxy.Reply unauthorized() {
+        return MitmProxy.Reply.json(401, "{\"error\":{\"code\":401,\"message\":\"Request had invalid authentication "
+            + "credentials.\",\"status\":\"UNAUTHENTICATED\"}}");
+    }
+}
