@@ -67,7 +67,8 @@ class RealCodexBrowserLoginTest {
             .startsWith("Token exchange failed: error sending request for url (https://auth.openai.com/oauth/token)");
         assertThat(failed.getInteger("exitCode")).isEqualTo(1);
         assertThat(agent.eventKinds("real-br-1")).containsSubsequence("auth_url_ready", "awaiting_input",
-            "callback_received", "callback_relayed", "cli_exited", "failed");
+            "callback_received", "cli_exited", "failed");
+        assertThat(agent.eventKinds("real-br-1")).contains("callback_relayed"); // not ordered against the exit
         assertThat(agent.events("real-br-1").toString()).doesNotContain("authcode-from-browser");
     }
 }

@@ -104,7 +104,8 @@ class ControllerLoginFlowsTest {
         assertThat(op.getString("vmIp")).isEqualTo("127.0.0.1");
         List<String> kinds = kinds(id);
         assertThat(kinds).containsSubsequence("created", "status", "agent.started", "agent.auth_url_ready",
-            "status", "agent.callback_relayed", "agent.ready", "status");
+            "status", "agent.callback_received", "agent.ready", "status");
+        assertThat(kinds).contains("agent.callback_relayed");
         JsonArray events = c.timeline(id).getJsonArray("events");
         for (int i = 0; i < events.size(); i++) {
             assertThat(events.getJsonObject(i).getLong("seq")).as("timeline has no gaps").isEqualTo(i + 1L);
