@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The agent as a verticle: its runs, routes and HTTP server share one Vert.x context. Tests deploy it in-process
@@ -25,14 +26,15 @@ public final class Agent extends VerticleBase {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
 
     private final AgentConfig config;
-    private final Secret token;
+    /** Swapped by {@link #reloadToken()}; read by the bearer check on every request. */
+    private final AtomicReference<Secret> token;
     private final ProviderCatalog catalog;
     private RunService runs;
     private HttpServer server;
 
     private Agent(AgentConfig config, Secret token, ProviderCatalog catalog) {
         this.config = config;
-        this.token = token;
+        this.token = new AtomicReference<>(token);
         this.catalog = catalog;
     }
 
@@ -49,7 +51,7 @@ public final class Agent extends VerticleBase {
         Doctor doctor = new Doctor(vertx, config, catalog);
         AgentRoutes routes = new AgentRoutes(vertx, runs, catalog, doctor, version());
         return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
-            .requestHandler(routes.router(token))
+            .requestHandler(routes.router(token::get))
             .listen()
             .compose(s -> {
                 server = s;
@@ -67,6 +69,26 @@ public final class Agent extends VerticleBase {
     public Future<?> stop() {
         Future<Void> killed = runs == null ? Future.succeededFuture() : runs.shutdown();
         return killed.compose(v -> server == null ? Future.<Void>succeededFuture() : server.close());
+    }
+
+    /**
+     * Re-reads the token file and makes its token the one the API accepts from now on (SIGHUP, see
+     * {@link AgentMain}): a VM clone restored from a memory snapshot gets its own token without restarting the JVM.
+     */
+    public Future<Void> reloadToken() {
+        return vertx.executeBlocking(() -> {
+            if (!Files.exists(config.tokenFile())) { // a reload never invents a token nobody else knows
+                throw new IllegalStateException("token file " + config.tokenFile() + " is missing");
+            }
+            return TokenFile.readOrCreate(config.tokenFile());
+        }, false)
+            .onSuccess(t -> {
+                token.set(t);
+                log.info("API token re-read from {}", config.tokenFile());
+            })
+            .onFailure(e -> log.warn("cannot re-read the API token from {}; keeping the old one: {}",
+                config.tokenFile(), e.getMessage()))
+            .mapEmpty();
     }
 
     public int port() {

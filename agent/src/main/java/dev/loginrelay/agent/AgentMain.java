@@ -21,6 +21,18 @@ public final class AgentMain {
     private AgentMain() {
     }
 
+    /**
+     * SIGHUP re-reads the token file (systemd {@code ExecReload}; the golden snapshot's restore hook rotates each
+     * clone's token this way). Without a handler the JVM would treat SIGHUP as a request to exit.
+     */
+    private static void reloadOnHangup(Agent agent) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> agent.reloadToken());
+        } catch (IllegalArgumentException e) {
+            log.warn("SIGHUP cannot be handled here ({}); the token is read only at start", e.getMessage());
+        }
+    }
+
     public static void main(String[] args) {
         List<String> argv = new ArrayList<>(Arrays.asList(args));
         boolean doctor = !argv.isEmpty() && argv.get(0).equals("doctor");
@@ -50,7 +62,7 @@ public final class AgentMain {
         }
         log.info("loginrelay-agent {} starting: {}", Agent.version(), config.describe());
         Vertx vertx = Vertx.vertx();
-        Agent.deploy(vertx, config).onFailure(e -> {
+        Agent.deploy(vertx, config).onSuccess(AgentMain::reloadOnHangup).onFailure(e -> {
             log.error("agent failed to start: {}", e.getMessage(), e);
             vertx.close();
             System.exit(1);

@@ -14,6 +14,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Supplier;
+
 /**
  * The agent's HTTP API. Parse → call the service → reply; no PTY, process or file code here. Everything but
  * {@code /health} needs the agent's bearer token.
@@ -38,6 +40,11 @@ public final class AgentRoutes {
     }
 
     public Router router(Secret token) {
+        return router(() -> token);
+    }
+
+    /** {@code token} is asked on every request, so the agent can swap it (SIGHUP re-reads the token file). */
+    public Router router(Supplier<Secret> token) {
         Router r = Router.router(vertx);
         r.route().handler(this::accessLog);
         r.get("/health").handler(this::health);
