@@ -41,6 +41,8 @@ final class AgentWatcher {
     private AuthSession session;
     private long lastOk = System.nanoTime();
     private boolean stopped;
+    private long drainUntil;
+    private static final long DRAIN_NANOS = 10_000_000_000L;
 
     AgentWatcher(Vertx vertx, AgentClient client, SessionStore store, AgentHandle agent, AuthSession session,
                  Duration lostAfter, SessionMetrics metrics, Consumer<AuthSession> onEnd) {
@@ -67,21 +69,43 @@ final class AgentWatcher {
         if (stopped) {
             return;
         }
+        boolean[] runEnded = new boolean[1];
         client.events(agent, id.toString(), session.lastAgentSeq(), WAIT_MS)
             .compose(page -> {
                 lastOk = System.nanoTime();
+                runEnded[0] = page.getBoolean("terminal", false) && page.getJsonArray("events", new JsonArray())
+                    .isEmpty();
                 return apply(page.getJsonArray("events", new JsonArray()), 0);
             })
             .compose(v -> store.findById(id).map(s -> s.orElse(session)))
             .onSuccess(s -> {
                 session = s;
-                if (s.status().isTerminal()) {
+                if (!s.status().isTerminal()) {
+                    poll();
+                } else if (runEnded[0] || drainedEnough()) {
                     end();
                 } else {
+                    stopRunOnAgent(); // ended here (cancel, timeout): stop the run and record how it ended there
                     poll();
                 }
             })
             .onFailure(this::onError);
+    }
+
+    /**
+     * The session ended here while the run still goes on: ask the agent to cancel it, once, and keep reading its
+     * events for a few seconds, so the timeline shows how the run ended before the agent is handed back.
+     */
+    private void stopRunOnAgent() {
+        if (drainUntil == 0) {
+            drainUntil = System.nanoTime() + DRAIN_NANOS;
+            client.cancel(agent, id.toString())
+                .onFailure(e -> log.debug("session={} cancel on agent: {}", id, e.getMessage()));
+        }
+    }
+
+    private boolean drainedEnough() {
+        return drainUntil != 0 && System.nanoTime() > drainUntil;
     }
 
     private void onError(Throwable e) {
