@@ -18,7 +18,9 @@ import java.util.Objects;
  * @param databaseUrl  JDBC URL of PostgreSQL; null = embedded PostgreSQL under {@code dataDir/pg}
  * @param apiKey       key that creates sessions (the product's backend); null = read or generate {@code dataDir/api-key}
  * @param operatorToken token of operator endpoints; null = read or generate {@code dataDir/operator-token}
- * @param vmProvider   {@code local} (agents as local processes) or {@code static} (a list of agent URLs)
+ * @param vmProvider   {@code local} (agents as local processes), {@code static} (a list of agent URLs) or
+ *                     {@code qemu} (a VM per session from the golden image; its settings: {@code LOGINRELAY_QEMU_*},
+ *                     read by {@link dev.loginrelay.controller.dispatch.QemuVmConfig#fromEnv})
  * @param agentJar     the agent jar the local provider starts
  * @param cliPath      PATH dirs holding the CLIs, passed to local agents
  * @param staticAgents {@code id=url=tokenfile,...} for the static provider
@@ -42,8 +44,8 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
         if (databasePoolSize < 1) {
             throw new IllegalArgumentException("LOGINRELAY_DATABASE_POOL_SIZE cannot be less than 1");
         }
-        if (!vmProvider.equals("local") && !vmProvider.equals("static")) {
-            throw new IllegalArgumentException("LOGINRELAY_VM_PROVIDER must be local or static, not " + vmProvider);
+        if (!List.of("local", "static", "qemu").contains(vmProvider)) {
+            throw new IllegalArgumentException("LOGINRELAY_VM_PROVIDER must be local, static or qemu, not " + vmProvider);
         }
         if (vmProvider.equals("static") && (staticAgents == null || staticAgents.isBlank())) {
             throw new IllegalArgumentException("LOGINRELAY_STATIC_AGENTS is required when LOGINRELAY_VM_PROVIDER=static");

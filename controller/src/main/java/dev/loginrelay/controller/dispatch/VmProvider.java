@@ -8,10 +8,11 @@ import java.util.UUID;
 
 /**
  * Gets an agent (a VM) for a session and gives it back. Implementations: {@link LocalVmProvider} (the default: one
- * agent process per session on this host) and {@link StaticVmProvider} (agents on VMs made elsewhere).
+ * agent process per session on this host), {@link StaticVmProvider} (agents on VMs made elsewhere) and
+ * {@link QemuVmProvider} (a qemu VM per session from the golden image).
  */
 public interface VmProvider extends AutoCloseable {
-    /** {@code local} or {@code static}. */
+    /** {@code local}, {@code static} or {@code qemu}. */
     String name();
 
     /** An agent ready to take this session's run: it answered {@code /health}. */
