@@ -18,9 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The real agent for the dispatch tests: its jar ({@code ../agent/target/loginrelay-agent.jar}, or the system property
@@ -107,19 +105,7 @@ final class AgentKit {
     }
 
     static <T> T await(Future<T> future) {
-        try {
-            return future.toCompletionStage().toCompletableFuture().get(AWAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new AssertionError("future failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } catch (TimeoutException e) {
-            throw new AssertionError("future not done after " + AWAIT_SECONDS + " s", e);
-        }
+        return dev.loginrelay.controller.testing.Futures.await(future, AWAIT_SECONDS);
     }
 
     /** The {@link ApiException} the future failed with; asserts its code. */

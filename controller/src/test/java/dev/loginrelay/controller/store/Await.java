@@ -7,9 +7,6 @@ import dev.loginrelay.controller.api.ApiException;
 import dev.loginrelay.controller.api.ErrorCode;
 import io.vertx.core.Future;
 import java.sql.SQLException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** Waits for a Vert.x future on the test thread (never an event loop), with a deadline. */
 final class Await {
@@ -19,19 +16,7 @@ final class Await {
     }
 
     static <T> T result(Future<T> future) {
-        try {
-            return future.toCompletionStage().toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new AssertionError("future failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } catch (TimeoutException e) {
-            throw new AssertionError("future not done after " + TIMEOUT_SECONDS + "s", e);
-        }
+        return dev.loginrelay.controller.testing.Futures.await(future, TIMEOUT_SECONDS);
     }
 
     /** The SQLSTATE of the first {@link SQLException} in the cause chain, or null. */
