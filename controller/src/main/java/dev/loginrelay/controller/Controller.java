@@ -93,13 +93,24 @@ public final class Controller extends VerticleBase {
                 store.list(SessionState.AWAITING_USER, null, 1000), store.list(SessionState.VERIFYING, null, 1000)))
             .map(all -> all.<List<dev.loginrelay.controller.session.AuthSession>>list().stream()
                 .flatMap(List::stream).toList());
-        return open.compose(list -> {
+        // A local agent this replica started has its record under <dataDir>/agents; others belong elsewhere. Listed
+        // once on a worker: the check must not touch the disk on the event loop.
+        Future<java.util.Set<String>> started = vertx.executeBlocking(() -> {
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            if (Files.isDirectory(agentsDir)) {
+                try (java.util.stream.Stream<java.nio.file.Path> dirs = Files.list(agentsDir)) {
+                    dirs.filter(Files::isDirectory).forEach(d -> ids.add(d.getFileName().toString()));
+                }
+            }
+            return ids;
+        }, false);
+        return Future.all(open, started).compose(both -> {
+            List<dev.loginrelay.controller.session.AuthSession> list = both.resultAt(0);
+            java.util.Set<String> mine = both.resultAt(1);
             if (!list.isEmpty()) {
                 log.info("reconciling {} open sessions", list.size());
             }
-            // A local agent this replica started has its record under <dataDir>/agents; others belong elsewhere.
-            return dispatch.reconcile(list, agentId -> config.vmProvider().equals("static")
-                || Files.isDirectory(agentsDir.resolve(agentId)));
+            return dispatch.reconcile(list, agentId -> config.vmProvider().equals("static") || mine.contains(agentId));
         });
     }
 
