@@ -127,16 +127,17 @@ public final class DispatchService implements AutoCloseable {
         return agentOf(s).compose(a -> client.code(a, s.sessionId().toString(), code));
     }
 
-    /** Tells the agent to stop a session that ended here (cancelled, timed out); the watcher then releases it. */
+    /**
+     * A session ended here (cancelled, timed out): its watcher, if this replica has one, cancels the run on the agent
+     * and releases it; otherwise this does both.
+     */
     public void stopRun(AuthSession s) {
-        if (s.agentId() == null) {
-            return;
+        if (s.agentId() == null || watchers.containsKey(s.sessionId())) {
+            return; // no agent yet, or its watcher sees the end, cancels the run there and hands the agent back
         }
         agentOf(s).compose(a -> client.cancel(a, s.sessionId().toString()))
-            .onFailure(e -> log.debug("session={} cancel on agent: {}", s.sessionId(), e.getMessage()));
-        if (!watchers.containsKey(s.sessionId())) {
-            giveBack(s.sessionId());
-        }
+            .onFailure(e -> log.debug("session={} cancel on agent: {}", s.sessionId(), e.getMessage()))
+            .onComplete(ar -> giveBack(s.sessionId()));
     }
 
     /**
