@@ -44,55 +44,94 @@ final class QemuVm {
     }
 
     /**
-     * Starts qemu on a fresh overlay: of the snapshot's disk, waiting for its state ({@code -incoming defer}), or of
-     * the image for a cold boot that reads {@code token} through fw_cfg. The agent's port is forwarded to 127.0.0.1.
+     * Starts qemu on a fresh overlay of {@code backing}: the image's {@code rootfs.ext4} for a cold boot, which reads
+     * {@code token} (and {@code providersTar}, when not null) through fw_cfg, or a golden snapshot's
+     * {@code disk.qcow2} with {@code incoming}, waiting for its memory state ({@link #restore}). The agent's port is
+     * forwarded to a free 127.0.0.1 port; should something take that port before qemu binds it, another is tried.
      */
-    static Running launch(QemuVmConfig c, Path dir, Secret token) throws IOException, InterruptedException {
+    static Running launch(QemuVmConfig c, String accel, Path dir, Secret token, Path backing, Path providersTar,
+                          boolean incoming) throws IOException, InterruptedException {
         Files.createDirectories(dir.getParent());
         // 0700: the dir holds the token and the monitor sockets, which drive the VM as root would
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path tokenFile = dir.resolve("token");
         Files.createFile(tokenFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tokenFile, token.reveal(), StandardCharsets.UTF_8);
-        boolean restore = c.snapshotDir() != null;
-        Path backing = restore ? c.snapshotDir().resolve("disk.qcow2") : c.imageDir().resolve("rootfs.ext4");
-        run(List.of(c.qemuImg().toString(), "create", "-q", "-f", "qcow2", "-F", restore ? "qcow2" : "raw", "-b",
-            backing.toString(), dir.resolve("disk.qcow2").toString()), Duration.ofSeconds(60));
-        int port = freePort();
-        List<String> args = new ArrayList<>(List.of(c.qemu().toString(), "-name", "loginrelay-" + dir.getFileName(),
-            "-machine", "q35", "-accel", c.accel(), "-cpu", "max", "-smp", Integer.toString(c.cpus()),
-            "-m", Integer.toString(c.memMb()), "-display", "none", "-no-user-config", "-nodefaults",
-            "-daemonize", "-pidfile", dir.resolve("qemu.pid").toString(),
-            "-kernel", c.imageDir().resolve("vmlinuz").toString(), "-initrd", c.imageDir().resolve("initrd.img").toString(),
-            "-append", "root=/dev/vda rw console=ttyS0 quiet",
-            "-drive", "file=" + dir.resolve("disk.qcow2") + ",if=virtio,format=qcow2",
-            "-nic", "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:" + port + "-:7070",
-            "-device", "virtio-rng-pci",
-            "-chardev", "socket,id=qga0,path=" + dir.resolve("qga.sock") + ",server=on,wait=off",
-            "-device", "virtio-serial", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
-            "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=off",
-            "-serial", "file:" + dir.resolve("console.log")));
-        if (restore) {
-            args.addAll(List.of("-incoming", "defer"));
-        } else {
-            args.addAll(List.of("-fw_cfg", "name=opt/dev.loginrelay/agent.token,file=" + tokenFile));
+        run(List.of(c.qemuImg().toString(), "create", "-q", "-f", "qcow2", "-F",
+            backing.toString().endsWith(".qcow2") ? "qcow2" : "raw", "-b", backing.toString(),
+            dir.resolve("disk.qcow2").toString()), Duration.ofSeconds(60));
+        for (int attempt = 1; ; attempt++) {
+            int port = freePort();
+            List<String> args = new ArrayList<>(List.of(c.qemu().toString(), "-name", "loginrelay-" + dir.getFileName(),
+                "-machine", "q35", "-accel", accel, "-cpu", "max", "-smp", Integer.toString(c.cpus()),
+                "-m", Integer.toString(c.memMb()), "-display", "none", "-no-user-config", "-nodefaults",
+                "-daemonize", "-pidfile", dir.resolve("qemu.pid").toString(),
+                "-kernel", c.imageDir().resolve("vmlinuz").toString(),
+                "-initrd", c.imageDir().resolve("initrd.img").toString(),
+                "-append", "root=/dev/vda rw console=ttyS0 quiet",
+                "-drive", "file=" + dir.resolve("disk.qcow2") + ",if=virtio,format=qcow2",
+                "-nic", c.egress().nicOptions(port),
+                "-device", "virtio-rng-pci",
+                "-chardev", "socket,id=qga0,path=" + dir.resolve("qga.sock") + ",server=on,wait=off",
+                "-device", "virtio-serial", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
+                "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=off",
+                "-serial", "file:" + dir.resolve("console.log")));
+            if (incoming) {
+                args.addAll(List.of("-incoming", "defer"));
+            } else {
+                args.addAll(List.of("-fw_cfg", "name=opt/dev.loginrelay/agent.token,file=" + tokenFile));
+                if (providersTar != null) {
+                    args.addAll(List.of("-fw_cfg", "name=opt/dev.loginrelay/providers.tar,file=" + providersTar));
+                }
+            }
+            try {
+                run(args, Duration.ofSeconds(60)); // -daemonize: returns once qemu is set up
+            } catch (IOException e) {
+                if (attempt < 3 && String.valueOf(e.getMessage()).contains("forwarding rule")) {
+                    continue; // the port was taken between our check and qemu's bind
+                }
+                throw e;
+            }
+            long pid = Long.parseLong(Files.readString(dir.resolve("qemu.pid")).strip());
+            Files.writeString(dir.resolve("vm.json"), new JsonObject().put("port", port).put("pid", pid).encode());
+            return new Running(dir, port, pid);
         }
-        run(args, Duration.ofSeconds(60)); // -daemonize: returns once qemu is set up
-        long pid = Long.parseLong(Files.readString(dir.resolve("qemu.pid")).strip());
-        Files.writeString(dir.resolve("vm.json"), new JsonObject().put("port", port).put("pid", pid).encode());
-        return new Running(dir, port, pid);
     }
 
     /**
-     * Loads the snapshot's memory into a VM started with {@code -incoming defer}, resumes it, sets its clock, then
-     * (guest {@code loginrelay-restored}, secrets on stdin) reseeds its kernel RNG with 64 bytes from this host and
-     * gives its agent {@code token}. Until then the clone's RNG is its siblings'.
+     * Pauses the VM and writes its memory and device state to {@code state} (QMP {@code migrate} to a file), then
+     * stops qemu. Its {@code disk.qcow2} is then the disk that goes with the state: clones use it read-only, as the
+     * backing file of their own overlays.
      */
-    static void restore(QemuVmConfig c, Running vm, Secret token, long deadlineNanos)
+    static void save(Running vm, Path state, long deadlineNanos) throws IOException, InterruptedException {
+        try (QemuMonitor qmp = QemuMonitor.qmp(vm.dir().resolve("qmp.sock"), MONITOR_TIMEOUT)) {
+            qmp.executeObject("stop", null, MONITOR_TIMEOUT);
+            qmp.executeObject("migrate", new JsonObject().put("uri", "exec:cat > " + state), MONITOR_TIMEOUT);
+            while (true) {
+                JsonObject m = qmp.executeObject("query-migrate", null, MONITOR_TIMEOUT);
+                String status = m.getString("status", "");
+                if (status.equals("completed")) {
+                    break;
+                }
+                if (status.equals("failed") || status.equals("cancelled")) {
+                    throw new IOException("saving the VM's state failed: " + m.getString("error-desc", status));
+                }
+                check(deadlineNanos, "saving the VM's state");
+                Thread.sleep(POLL_MS);
+            }
+        }
+        kill(vm.dir());
+    }
+
+    /**
+     * Loads {@code state} into a VM started with {@code incoming}, resumes it, sets its clock, then (guest
+     * {@code loginrelay-restored}, secrets on stdin) reseeds its kernel RNG with 64 bytes from this host and gives
+     * its agent {@code token}. Until then the clone's RNG is its siblings'.
+     */
+    static void restore(Running vm, Path state, Secret token, long deadlineNanos)
         throws IOException, InterruptedException {
         try (QemuMonitor qmp = QemuMonitor.qmp(vm.dir().resolve("qmp.sock"), MONITOR_TIMEOUT)) {
-            qmp.executeObject("migrate-incoming", new JsonObject().put("uri", "exec:cat "
-                + c.snapshotDir().resolve("state.bin")), MONITOR_TIMEOUT);
+            qmp.executeObject("migrate-incoming", new JsonObject().put("uri", "exec:cat " + state), MONITOR_TIMEOUT);
             while ("inmigrate".equals(qmp.executeObject("query-status", null, MONITOR_TIMEOUT).getString("status"))) {
                 check(deadlineNanos, "loading the snapshot");
                 Thread.sleep(POLL_MS);
@@ -151,6 +190,12 @@ final class QemuVm {
 
     /** Kills qemu (SIGTERM, then SIGKILL after 5 s) and deletes the VM's dir with its overlay. */
     static void destroy(Path dir) throws IOException, InterruptedException {
+        kill(dir);
+        deleteTree(dir);
+    }
+
+    /** Kills the VM's qemu, if it runs: SIGTERM, then SIGKILL after 5 s. */
+    static void kill(Path dir) throws InterruptedException {
         Optional<Long> pid = readPid(dir);
         if (pid.isPresent()) {
             Optional<ProcessHandle> ph = ProcessHandle.of(pid.get());
@@ -163,6 +208,10 @@ final class QemuVm {
                 }
             }
         }
+    }
+
+    /** Deletes a directory and everything in it; nothing when it does not exist. */
+    static void deleteTree(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (Stream<Path> all = Files.walk(dir)) {
                 for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {

@@ -20,19 +20,23 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
- * A {@link VmProvider} that gives each session its own qemu VM from the golden image ({@code snapshot/}): a clone
- * restored from a saved booted VM when a snapshot is configured (its RNG reseeded and its agent re-keyed before
- * use), a cold boot otherwise. Each VM gets a fresh token; its agent is reachable on a 127.0.0.1 port only (qemu
- * user-mode networking). {@link #release} kills qemu and deletes the VM's overlay.
+ * A {@link VmProvider} that gives each session its own qemu VM from the golden image ({@code snapshot/}). On first use
+ * it prepares a base ({@link QemuGolden}): in restore mode (the default) it cold-boots the image once, waits for the
+ * agent, reads its self-check and saves the booted VM as the golden memory snapshot; then each VM is a clone restored
+ * from it, its kernel RNG reseeded and its agent re-keyed before use. In cold-boot mode each VM boots the image.
+ * Each VM gets a fresh token; its agent is reachable on a 127.0.0.1 port only (qemu user-mode networking), and the
+ * guest reaches out only as {@link QemuEgress} allows. {@link #release} kills qemu and deletes the VM's overlay.
  */
 public final class QemuVmProvider implements VmProvider {
     private static final Logger log = LoggerFactory.getLogger(QemuVmProvider.class);
     private static final Pattern VM_ID = Pattern.compile("qemu-[a-z0-9]{4,32}");
     private static final long POLL_MS = 500;
     private static final Duration CATALOG_TTL = Duration.ofMinutes(10);
+    private static final Duration FOREVER = Duration.ofDays(365 * 100);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Vertx vertx;
@@ -41,7 +45,10 @@ public final class QemuVmProvider implements VmProvider {
     private final boolean ownsClient;
     /** Live VMs this provider made or found and has not released. */
     private final Map<String, AgentHandle> live = new ConcurrentHashMap<>();
+    private final CachedFuture<QemuGolden.Base> base;
     private final CachedFuture<JsonObject> catalog;
+    /** The golden source VM's dir while one is being made, so that {@link #close} stops it too. */
+    private final AtomicReference<Path> preparing = new AtomicReference<>();
 
     public QemuVmProvider(Vertx vertx, QemuVmConfig config) {
         this(vertx, config, new AgentClient(vertx, Duration.ofSeconds(10)), true);
@@ -56,6 +63,7 @@ public final class QemuVmProvider implements VmProvider {
         this.config = config;
         this.client = client;
         this.ownsClient = ownsClient;
+        this.base = new CachedFuture<>(FOREVER, this::prepare);
         this.catalog = new CachedFuture<>(CATALOG_TTL, this::doctor);
     }
 
@@ -66,49 +74,113 @@ public final class QemuVmProvider implements VmProvider {
 
     @Override
     public Future<AgentHandle> acquire(UUID sessionId) {
+        return base.get().compose(b -> acquire(sessionId, b));
+    }
+
+    private Future<AgentHandle> acquire(UUID sessionId, QemuGolden.Base b) {
         String vmId = "qemu-" + HexFormat.of().formatHex(bytes(5));
         Secret token = Secret.of(SecretFiles.randomToken());
         Path dir = config.vmDir(vmId);
         long t0 = System.nanoTime();
         long deadline = t0 + config.startTimeout().toNanos();
-        boolean restore = config.snapshotDir() != null;
         return vertx.executeBlocking(() -> {
-            QemuVm.Running vm = QemuVm.launch(config, dir, token);
-            if (restore) {
-                QemuVm.restore(config, vm, token, deadline);
+            QemuVm.Running vm = b.snapshot()
+                ? QemuVm.launch(config, b.accel(), dir, token, b.disk(), null, true)
+                : QemuVm.launch(config, b.accel(), dir, token, config.imageDir().resolve("rootfs.ext4"),
+                    b.providersTar(), false);
+            if (b.snapshot()) {
+                QemuVm.restore(vm, b.state(), token, deadline);
             }
             return new AgentHandle(vmId, "http://127.0.0.1:" + vm.port(), token, vmId, "127.0.0.1");
         }, false)
-            .compose(h -> awaitHealth(h, deadline))
+            .compose(h -> awaitHealth(h, dir, deadline))
             // a restored clone answers /health with the snapshot's token still in memory until it is re-keyed:
             // an authenticated call with this VM's own token proves the re-key took
             .compose(h -> client.providers(h).map(ok -> h))
-            .recover(e -> startFailed(vmId, dir, e))
+            .recover(e -> startFailed(vmId, dir, b, e))
             .onSuccess(h -> {
                 live.put(vmId, h);
                 log.info("session={} vm={} {} to agent ready at {} in {} ms ({})", sessionId, vmId,
-                    restore ? "restored" : "cold-booted", h.baseUrl(), (System.nanoTime() - t0) / 1_000_000,
-                    config.accel());
+                    b.snapshot() ? "restored" : "cold-booted", h.baseUrl(), (System.nanoTime() - t0) / 1_000_000,
+                    b.accel());
             });
     }
 
-    private Future<AgentHandle> awaitHealth(AgentHandle h, long deadline) {
+    /**
+     * The base every VM is made from, found on disk or made now: a VM cold-booted from the image (with the providers
+     * bundle), its self-check read once its agent answers, then saved as the golden snapshot in restore mode.
+     */
+    private Future<QemuGolden.Base> prepare() {
+        long t0 = System.nanoTime();
+        long deadline = t0 + config.startTimeout().toNanos();
+        return vertx.executeBlocking(() -> QemuGolden.plan(config), false).compose(plan -> {
+            if (plan.ready()) {
+                return vertx.executeBlocking(() -> QemuGolden.load(plan), false)
+                    .onSuccess(b -> log.info("golden base {} found ({}, {})", b.key(), b.accel(),
+                        b.snapshot() ? "memory snapshot" : "cold boots"));
+            }
+            if (!config.restore() && plan.providersTar() == null) {
+                // cold boots of the image as built: its own self-check (build.sh ran it in the image) is the catalog
+                return vertx.executeBlocking(() -> new QemuGolden.Base(null, plan.key(), plan.accel(), null,
+                    new JsonObject(Files.readString(config.imageDir().resolve("doctor.json"))), null, null), false);
+            }
+            Secret token = Secret.of(SecretFiles.randomToken());
+            AtomicReference<Path> work = new AtomicReference<>();
+            log.info("making golden base {} ({}, {} MiB, {} vCPUs, egress {}): cold-booting {}", plan.key(),
+                plan.accel(), config.memMb(), config.cpus(), config.egress().spec(), config.imageDir());
+            return vertx.executeBlocking(() -> {
+                work.set(QemuGolden.workDir(plan));
+                preparing.set(work.get().resolve("src"));
+                return QemuVm.launch(config, plan.accel(), work.get().resolve("src"), token,
+                    config.imageDir().resolve("rootfs.ext4"), plan.providersTar(), false);
+            }, false).compose(src -> {
+                AgentHandle h = new AgentHandle("golden", "http://127.0.0.1:" + src.port(), token, "golden",
+                    "127.0.0.1");
+                long booted = System.nanoTime();
+                return awaitHealth(h, src.dir(), deadline)
+                    .compose(ok -> client.doctor(h))
+                    .compose(doctor -> {
+                        long ready = System.nanoTime();
+                        JsonObject record = new JsonObject().put("key", plan.key()).put("accel", plan.accel())
+                            .put("image", config.imageDir().toString()).put("memMb", config.memMb())
+                            .put("cpus", config.cpus()).put("egress", config.egress().spec())
+                            .put("snapshot", config.restore())
+                            .put("coldBootToAgentReadyMs", (ready - booted) / 1_000_000)
+                            .put("madeAt", java.time.Instant.now().toString());
+                        return vertx.executeBlocking(() -> QemuGolden.finish(plan, work.get(), src, doctor,
+                            config.restore(), deadline, record), false)
+                            .onSuccess(b -> log.info("golden base {} made in {} ms (cold boot to agent ready {} ms, "
+                                    + "then {} ms to save)", b.key(), (System.nanoTime() - t0) / 1_000_000,
+                                (ready - booted) / 1_000_000, (System.nanoTime() - ready) / 1_000_000));
+                    });
+            }).onComplete(done -> preparing.set(null)).recover(e -> vertx.executeBlocking(() -> {
+                String console = work.get() == null ? "" : "; console: " + QemuVm.consoleTail(work.get().resolve("src"));
+                QemuGolden.abandon(plan, work.get());
+                String msg = "the golden base " + plan.key() + " could not be made from " + config.imageDir() + " ("
+                    + plan.accel() + "): " + e.getMessage() + console;
+                log.warn("{}", msg);
+                throw new ApiException(ErrorCode.AGENT_UNAVAILABLE, msg, e);
+            }, false));
+        });
+    }
+
+    private Future<AgentHandle> awaitHealth(AgentHandle h, Path dir, long deadline) {
         return client.health(h).map(ok -> h).recover(e -> {
-            if (QemuVm.load(config.vmDir(h.vmId())).isEmpty()) {
+            if (QemuVm.load(dir).isEmpty()) {
                 return Future.failedFuture("qemu exited before the agent answered /health");
             }
             if (System.nanoTime() > deadline) {
                 return Future.failedFuture("the agent did not answer /health within "
                     + config.startTimeout().toSeconds() + " s: " + e.getMessage());
             }
-            return vertx.timer(POLL_MS).compose(v -> awaitHealth(h, deadline));
+            return vertx.timer(POLL_MS).compose(v -> awaitHealth(h, dir, deadline));
         });
     }
 
-    private <T> Future<T> startFailed(String vmId, Path dir, Throwable why) {
+    private <T> Future<T> startFailed(String vmId, Path dir, QemuGolden.Base b, Throwable why) {
         return vertx.executeBlocking(() -> {
-            String msg = "vm " + vmId + " (" + (config.snapshotDir() != null ? "restore of " + config.snapshotDir()
-                : "cold boot of " + config.imageDir()) + ", " + config.accel() + "): " + why.getMessage()
+            String msg = "vm " + vmId + " (" + (b.snapshot() ? "restore of golden snapshot " + b.key()
+                : "cold boot of " + config.imageDir()) + ", " + b.accel() + "): " + why.getMessage()
                 + "; console: " + QemuVm.consoleTail(dir);
             QemuVm.destroy(dir);
             log.warn("{}", msg);
@@ -145,7 +217,10 @@ public final class QemuVmProvider implements VmProvider {
                 }).otherwise(e -> Optional.empty()));
     }
 
-    /** A live VM's self-check when one runs; else the one build.sh ran in the image ({@code doctor.json}). */
+    /**
+     * A live VM's self-check when one runs; else the base's: the golden VM's (which knows the extra providers), or
+     * with plain cold boots the one build.sh ran in the image. The first call prepares the base.
+     */
     @Override
     public Future<JsonObject> providers() {
         return catalog.get();
@@ -156,8 +231,7 @@ public final class QemuVmProvider implements VmProvider {
         if (any.isPresent()) {
             return client.doctor(any.get()).map(ProviderCatalog::fromDoctor);
         }
-        return vertx.executeBlocking(() -> ProviderCatalog.fromDoctor(new JsonObject(
-            Files.readString(config.imageDir().resolve("doctor.json")))), false);
+        return base.get().map(b -> ProviderCatalog.fromDoctor(b.doctor()));
     }
 
     /** Destroys every VM this provider made or found and has not released. Blocking. */
@@ -165,6 +239,14 @@ public final class QemuVmProvider implements VmProvider {
     public void close() {
         List<String> ids = List.copyOf(live.keySet());
         live.clear();
+        Path src = preparing.getAndSet(null);
+        if (src != null) {
+            try {
+                QemuVm.kill(src);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (String id : ids) {
             try {
                 QemuVm.destroy(config.vmDir(id));

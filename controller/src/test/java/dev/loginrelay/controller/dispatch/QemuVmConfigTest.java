@@ -39,40 +39,65 @@ class QemuVmConfigTest {
     }
 
     @Test
-    void coldBootsWithDefaultsWithoutASnapshot() throws IOException {
+    void restoresClonesWithDefaults() throws IOException {
         Path image = image("k1");
         QemuVmConfig c = QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString()), tmp);
-        assertThat(c.snapshotDir()).isNull();
-        assertThat(c.accel()).isEqualTo("tcg");
+        assertThat(c.restore()).isTrue();
+        assertThat(c.accel()).isEqualTo("auto");
         assertThat(c.memMb()).isEqualTo(1536);
+        assertThat(c.cpus()).isEqualTo(2);
+        assertThat(c.providersDir()).isNull();
+        assertThat(c.egress().spec()).isEqualTo("nat");
         assertThat(c.workDir()).isEqualTo(tmp.resolve("vms"));
         assertThat(c.startTimeout()).isEqualTo(Duration.ofMinutes(15));
     }
 
     @Test
-    void restoresWithTheSnapshotsAccelerator() throws IOException {
+    void readsEverySetting() throws IOException {
         Path image = image("k1");
-        Path snap = snapshot("k1", "kvm");
+        Path providers = Files.createDirectories(tmp.resolve("extra"));
         QemuVmConfig c = QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
-            "LOGINRELAY_QEMU_SNAPSHOT_DIR", snap.toString()), tmp);
-        assertThat(c.snapshotDir()).isEqualTo(snap);
-        assertThat(c.accel()).as("a restore must use the accelerator the snapshot was saved with").isEqualTo("kvm");
+            "LOGINRELAY_QEMU_RESTORE", "false", "LOGINRELAY_QEMU_PROVIDERS_DIR", providers.toString(),
+            "LOGINRELAY_QEMU_EGRESS", "none", "LOGINRELAY_QEMU_ACCEL", "tcg", "LOGINRELAY_QEMU_MEM_MB", "1024",
+            "LOGINRELAY_QEMU_CPUS", "1", "LOGINRELAY_QEMU_WORK_DIR", tmp.resolve("w").toString(),
+            "LOGINRELAY_QEMU_START_TIMEOUT_SECONDS", "60"), tmp);
+        assertThat(c.restore()).isFalse();
+        assertThat(c.providersDir()).isEqualTo(providers);
+        assertThat(c.egress().spec()).isEqualTo("none");
+        assertThat(c.accel()).isEqualTo("tcg");
+        assertThat(c.memMb()).isEqualTo(1024);
+        assertThat(c.cpus()).isEqualTo(1);
+        assertThat(c.workDir()).isEqualTo(tmp.resolve("w"));
+        assertThat(c.startTimeout()).isEqualTo(Duration.ofSeconds(60));
     }
 
     @Test
-    void rejectsASnapshotOfAnotherImage() throws IOException {
-        Path image = image("k2");
-        Path snap = snapshot("k1", "tcg");
+    void rejectsBadValuesNamingTheVariable() throws IOException {
+        Path image = image("k1");
         assertThatThrownBy(() -> QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
-            "LOGINRELAY_QEMU_SNAPSHOT_DIR", snap.toString()), tmp))
-            .hasMessageContaining("was made from image k1");
+            "LOGINRELAY_QEMU_RESTORE", "yes"), tmp)).hasMessageContaining("LOGINRELAY_QEMU_RESTORE must be true or false");
+        assertThatThrownBy(() -> QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
+            "LOGINRELAY_QEMU_PROVIDERS_DIR", tmp.resolve("missing").toString()), tmp))
+            .hasMessageContaining("LOGINRELAY_QEMU_PROVIDERS_DIR").hasMessageContaining("is not a directory");
+        assertThatThrownBy(() -> QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
+            "LOGINRELAY_QEMU_MEM_MB", "lots"), tmp)).hasMessageContaining("LOGINRELAY_QEMU_MEM_MB must be an integer");
+        assertThatThrownBy(() -> QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
+            "LOGINRELAY_QEMU_EGRESS", "everything"), tmp)).hasMessageContaining("LOGINRELAY_QEMU_EGRESS must be nat");
+    }
+
+    @Test
+    void rejectsAnImageWithoutItsSelfCheck() throws IOException {
+        Path image = image("k1");
+        Files.delete(image.resolve("doctor.json"));
+        assertThatThrownBy(() -> QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString()), tmp))
+            .hasMessageContaining("has no doctor.json");
     }
 
     @Test
     void rejectsAnUnknownAccelerator() throws IOException {
         Path image = image("k1");
         assertThatThrownBy(() -> QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
-            "LOGINRELAY_QEMU_ACCEL", "hvf"), tmp)).hasMessageContaining("LOGINRELAY_QEMU_ACCEL must be kvm or tcg");
+            "LOGINRELAY_QEMU_ACCEL", "hvf"), tmp)).hasMessageContaining("LOGINRELAY_QEMU_ACCEL must be auto, kvm or tcg");
     }
 
     private Path image(String key) throws IOException {
@@ -80,15 +105,7 @@ class QemuVmConfigTest {
         for (String f : new String[] {"rootfs.ext4", "vmlinuz", "initrd.img"}) {
             Files.writeString(d.resolve(f), f);
         }
-        Files.writeString(d.resolve("manifest.json"), "{\"inputKey\": \"" + key + "\"}");
-        return d;
-    }
-
-    private Path snapshot(String key, String accel) throws IOException {
-        Path d = Files.createDirectories(tmp.resolve("golden"));
-        Files.writeString(d.resolve("state.bin"), "s");
-        Files.writeString(d.resolve("disk.qcow2"), "d");
-        Files.writeString(d.resolve("accel"), accel + "\n");
+        Files.writeString(d.resolve("doctor.json"), "{\"providers\": []}");
         Files.writeString(d.resolve("manifest.json"), "{\"inputKey\": \"" + key + "\"}");
         return d;
     }

@@ -40,6 +40,8 @@ final class ControllerFixture implements AutoCloseable {
     Vertx vertx;
     private VmProvider vms;
     private Controller controller;
+    /** How long {@link #start} may take (a qemu provider makes its golden snapshot first). */
+    int startSeconds = 90;
 
     ControllerFixture(Path dir) throws IOException {
         this.dir = dir;
@@ -73,8 +75,9 @@ final class ControllerFixture implements AutoCloseable {
                 : Secret.of(database.password()))
             .withSecrets(Secret.of(API_KEY), Secret.of(OPERATOR));
         vertx = Vertx.vertx();
-        vms = VmProviders.create(vertx, config);
-        controller = await(Controller.deploy(vertx, config, vms));
+        vms = VmProviders.create(vertx, config, env);
+        controller = Controller.deploy(vertx, config, vms).toCompletionStage().toCompletableFuture()
+            .get(startSeconds, TimeUnit.SECONDS);
         return this;
     }
 

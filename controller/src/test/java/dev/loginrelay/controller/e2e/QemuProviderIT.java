@@ -1,0 +1,200 @@
+package dev.loginrelay.controller.e2e;
+
+import dev.loginrelay.agent.testing.FakeCodexIssuer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The {@code qemu} VM provider through the whole controller, on the golden image {@code snapshot/build.sh} made
+ * ({@code -Dloginrelay.qemu.image}, default {@code snapshot/out}): run by {@code mvn -Pvm verify} (see
+ * {@code snapshot/README.md}), not by the unit-test run, since it needs root, qemu and a built image.
+ *
+ * <p>The real pinned codex runs its device login inside the VM against a fake issuer on this host. The guest's network
+ * is restricted to one forward ({@code 10.0.2.100:80} in the guest = the issuer here), so the same login pointed at
+ * the host's own NAT address fails: the guest reaches exactly what it is allowed to.
+ */
+@Timeout(value = 40, unit = TimeUnit.MINUTES)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class QemuProviderIT {
+    static final Path IMAGE = Path.of(System.getProperty("loginrelay.qemu.image",
+        ControllerFixture.REPO.resolve("snapshot/out").toString())).toAbsolutePath().normalize();
+    /** Software emulation on a shared 2-core machine: a cold boot took 46-90 s here. */
+    static final int START_SECONDS = 1500;
+
+    @TempDir
+    static Path dir;
+    static FakeCodexIssuer issuer;
+    static Path vms;
+    static Path extra;
+
+    @BeforeAll
+    static void start() throws IOException {
+        assertThat(IMAGE.resolve("rootfs.ext4")).as("the golden image: build it with sudo snapshot/build.sh").exists();
+        issuer = FakeCodexIssuer.start().approveAfterPolls(1).email("vm.user@example.com").plan("pro");
+        vms = dir.resolve("vms");
+        extra = Files.createDirectories(dir.resolve("vm-providers"));
+        Files.writeString(extra.resolve("codex-device-vm.json"), deviceSpec("codex-device-vm",
+            "http://10.0.2.100").encodePrettily());
+        // 10.0.2.2 is the host in qemu's NAT: open to a guest without restrict=on, closed to ours
+        Files.writeString(extra.resolve("codex-device-direct.json"), deviceSpec("codex-device-direct",
+            "http://10.0.2.2:" + port(issuer)).encodePrettily());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (issuer != null) {
+            issuer.close();
+        }
+    }
+
+    private static JsonObject deviceSpec(String name, String issuerUrl) {
+        return new JsonObject().put("name", name).put("extends", "codex-device")
+            .put("command", new JsonArray(List.of("codex", "login", "--device-auth", "--experimental_issuer",
+                issuerUrl)))
+            .put("env", new JsonObject().put("CODEX_HOME", "${HOME}/.codex").put("HTTPS_PROXY", "http://127.0.0.1:9")
+                .put("NO_PROXY", "127.0.0.1,localhost"));
+    }
+
+    private static int port(FakeCodexIssuer i) {
+        return Integer.parseInt(i.baseUrl().substring(i.baseUrl().lastIndexOf(':') + 1));
+    }
+
+    private static ControllerFixture restoring(Path fixtureDir) throws IOException {
+        ControllerFixture c = new ControllerFixture(fixtureDir);
+        c.startSeconds = START_SECONDS;
+        c.env.put("LOGINRELAY_VM_PROVIDER", "qemu");
+        c.env.put("LOGINRELAY_QEMU_IMAGE_DIR", IMAGE.toString());
+        c.env.put("LOGINRELAY_QEMU_WORK_DIR", vms.toString());
+        c.env.put("LOGINRELAY_QEMU_ACCEL", "tcg");
+        c.env.put("LOGINRELAY_QEMU_PROVIDERS_DIR", extra.toString());
+        c.env.put("LOGINRELAY_QEMU_EGRESS", "10.0.2.100:80=127.0.0.1:" + port(issuer));
+        c.env.put("LOGINRELAY_AGENT_LOST_SECONDS", "60");
+        return c;
+    }
+
+    @Test
+    @Order(1)
+    void aRestoredCloneCompletesTheRealCodexDeviceLoginAndIsDestroyedAfter() throws Exception {
+        try (ControllerFixture c = restoring(dir.resolve("c1")).start()) {
+            assertThat(goldenBases()).as("the provider made one golden snapshot at start").hasSize(1);
+            Path golden = goldenBases().get(0);
+            assertThat(golden.resolve("state.bin")).isNotEmptyFile();
+            assertThat(new JsonObject(Files.readString(golden.resolve("doctor.json"))).encode())
+                .as("the golden VM's self-check knows the per-VM providers").contains("codex-device-vm");
+
+            JsonObject created = c.create("codex-device-vm", "vm-user-1");
+            String id = created.getString("id");
+            String token = created.getString("sessionToken");
+            JsonObject ready = c.awaitSession(id, token, v -> v.getBoolean("terminal"), 600);
+            assertThat(ready.getString("status")).as(ready.encode()).isEqualTo("ready");
+            assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("vm.user@example.com");
+            JsonObject op = c.call("GET", "/api/v1/auth-sessions/" + id, null, ControllerFixture.OPERATOR).json();
+            String vmId = op.getString("agentId");
+            assertThat(vmId).as(op.encode()).startsWith("qemu-");
+            String timeline = c.timeline(id).encode();
+            assertThat(timeline).contains("agent.device_code_ready").contains("http://10.0.2.100/codex/device")
+                .contains("agent.ready");
+            for (String secret : List.of(issuer.accessToken(), issuer.refreshToken(), issuer.idToken(),
+                    issuer.codeVerifier(), issuer.authorizationCode())) {
+                assertThat(timeline + ready.encode()).doesNotContain(secret);
+            }
+            awaitGone(vms.resolve(vmId), 60);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void theGuestReachesOnlyTheForwardedEndpoint() throws Exception {
+        try (ControllerFixture c = restoring(dir.resolve("c2")).start()) {
+            int before = issuer.requests().size();
+            JsonObject created = c.create("codex-device-direct", "vm-user-2");
+            JsonObject done = c.awaitSession(created.getString("id"), created.getString("sessionToken"),
+                v -> v.getBoolean("terminal"), 600);
+            assertThat(done.getString("status")).as(done.encode()).isEqualTo("failed");
+            assertThat(c.timeline(created.getString("id")).encode()).contains("10.0.2.2:" + port(issuer));
+            assertThat(issuer.requests()).as("nothing reached the issuer through the host's NAT address")
+                .hasSize(before);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aRestartedControllerFindsTheVmAndTheLoginCompletesThere() throws Exception {
+        issuer.approveAfterPolls(Integer.MAX_VALUE);
+        ControllerFixture first = restoring(dir.resolve("c3")).start();
+        JsonObject created = first.create("codex-device-vm", "vm-user-3");
+        String id = created.getString("id");
+        String token = created.getString("sessionToken");
+        first.awaitStatus(id, token, "awaiting_user", 600);
+        String vmId = first.call("GET", "/api/v1/auth-sessions/" + id, null, ControllerFixture.OPERATOR).json()
+            .getString("agentId");
+        first.stopKeepingAgents();
+        assertThat(vms.resolve(vmId)).as("the VM outlives the controller").isDirectory();
+
+        try (ControllerFixture second = restoring(dir.resolve("c3b"))) {
+            second.startOn(first.database());
+            issuer.approveAfterPolls(0);
+            JsonObject ready = second.awaitSession(id, token, v -> v.getBoolean("terminal"), 600);
+            assertThat(ready.getString("status")).as(ready.encode()).isEqualTo("ready");
+            awaitGone(vms.resolve(vmId), 60);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aColdBootedVmWithNoEgressRunsTheShippedProviderWhichCannotGetOut() throws Exception {
+        ControllerFixture c = new ControllerFixture(dir.resolve("c4"));
+        c.startSeconds = START_SECONDS;
+        c.env.put("LOGINRELAY_VM_PROVIDER", "qemu");
+        c.env.put("LOGINRELAY_QEMU_IMAGE_DIR", IMAGE.toString());
+        c.env.put("LOGINRELAY_QEMU_WORK_DIR", dir.resolve("vms-cold").toString());
+        c.env.put("LOGINRELAY_QEMU_RESTORE", "false");
+        c.env.put("LOGINRELAY_QEMU_EGRESS", "none");
+        c.env.put("LOGINRELAY_AGENT_LOST_SECONDS", "60");
+        try (c) {
+            c.start();
+            JsonObject created = c.create("codex-device", "vm-user-4");
+            String id = created.getString("id");
+            JsonObject done = c.awaitSession(id, created.getString("sessionToken"), v -> v.getBoolean("terminal"),
+                1200);
+            assertThat(done.getString("status")).as(done.encode()).isEqualTo("failed");
+            String timeline = c.timeline(id).encode();
+            assertThat(timeline).as("codex's own error, from inside the VM").contains("auth.openai.com");
+            String vmId = c.call("GET", "/api/v1/auth-sessions/" + id, null, ControllerFixture.OPERATOR).json()
+                .getString("agentId");
+            assertThat(vmId).startsWith("qemu-");
+            awaitGone(dir.resolve("vms-cold").resolve(vmId), 60);
+        }
+    }
+
+    private static List<Path> goldenBases() throws IOException {
+        try (Stream<Path> s = Files.list(vms.resolve("golden"))) {
+            return s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}")).toList();
+        }
+    }
+
+    private static void awaitGone(Path vmDir, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (Files.exists(vmDir) && System.nanoTime() < end) {
+            Thread.sleep(200);
+        }
+        assertThat(vmDir).as("the VM is destroyed once its session ended").doesNotExist();
+    }
+}
