@@ -25,7 +25,6 @@ import io.vertx.core.http.HttpServerOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Files;
 import java.util.List;
 
 /**
@@ -87,30 +86,20 @@ public final class Controller extends VerticleBase {
     }
 
     private Future<Void> reconcile(SessionStore store) {
-        java.nio.file.Path agentsDir = config.dataDir().resolve("agents");
         Future<List<dev.loginrelay.controller.session.AuthSession>> open = Future.all(List.of(
                 store.list(SessionState.PENDING, null, 1000), store.list(SessionState.STARTING, null, 1000),
                 store.list(SessionState.AWAITING_USER, null, 1000), store.list(SessionState.VERIFYING, null, 1000)))
             .map(all -> all.<List<dev.loginrelay.controller.session.AuthSession>>list().stream()
                 .flatMap(List::stream).toList());
-        // A local agent this replica started has its record under <dataDir>/agents; others belong elsewhere. Listed
-        // once on a worker: the check must not touch the disk on the event loop.
-        Future<java.util.Set<String>> started = vertx.executeBlocking(() -> {
-            java.util.Set<String> ids = new java.util.HashSet<>();
-            if (Files.isDirectory(agentsDir)) {
-                try (java.util.stream.Stream<java.nio.file.Path> dirs = Files.list(agentsDir)) {
-                    dirs.filter(Files::isDirectory).forEach(d -> ids.add(d.getFileName().toString()));
-                }
-            }
-            return ids;
-        }, false);
+        // Which agents this replica's provider made: a session whose agent is one of them and is gone lost it.
+        Future<java.util.function.Predicate<String>> started = vms.madeHere();
         return Future.all(open, started).compose(both -> {
             List<dev.loginrelay.controller.session.AuthSession> list = both.resultAt(0);
-            java.util.Set<String> mine = both.resultAt(1);
+            java.util.function.Predicate<String> mine = both.resultAt(1);
             if (!list.isEmpty()) {
                 log.info("reconciling {} open sessions", list.size());
             }
-            return dispatch.reconcile(list, agentId -> config.vmProvider().equals("static") || mine.contains(agentId));
+            return dispatch.reconcile(list, mine);
         });
     }
 

@@ -44,7 +44,12 @@ public record LocalVmConfig(Path agentJar, Path dataDir, List<Path> cliPath, Pat
 
     /** An agent's work dir: its token, port file, log, sessions' homes and diagnostics. */
     public Path agentDir(String agentId) {
-        return dataDir.resolve("agents").resolve(agentId);
+        return agentsDir().resolve(agentId);
+    }
+
+    /** Where the agents' work dirs are. */
+    public Path agentsDir() {
+        return dataDir.resolve("agents");
     }
 
     private static Path currentJava() {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -176,6 +177,13 @@ public final class LocalVmProvider implements VmProvider {
             }, false).compose(p -> Future.fromCompletionStage(p.onExit(), vertx.getOrCreateContext())
                 .timeout(KILL_WAIT_MS, TimeUnit.MILLISECONDS)))
             .mapEmpty();
+    }
+
+    /** The agents this replica started: each has its dir under {@code <dataDir>/agents}, kept after it stops. */
+    @Override
+    public Future<Predicate<String>> madeHere() {
+        return vertx.executeBlocking(() -> DirNames.under(config.agentsDir()), false)
+            .map(ids -> ids::contains);
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -201,14 +202,29 @@ public final class QemuVmProvider implements VmProvider {
         }, false).<Void>mapEmpty().onSuccess(v -> log.info("vm={} destroyed", id));
     }
 
+    /** The VMs made here: each has its dir under the work dir until it is released (also when its qemu died). */
+    @Override
+    public Future<Predicate<String>> madeHere() {
+        return vertx.executeBlocking(() -> DirNames.under(config.workDir()), false)
+            .map(ids -> id -> VM_ID.matcher(id).matches() && ids.contains(id));
+    }
+
     @Override
     public Future<Optional<AgentHandle>> find(String agentId) {
         if (agentId == null || !VM_ID.matcher(agentId).matches()) {
             return Future.succeededFuture(Optional.empty());
         }
         Path dir = config.vmDir(agentId);
-        return vertx.executeBlocking(() -> QemuVm.load(dir).map(vm -> new AgentHandle(agentId,
-                "http://127.0.0.1:" + vm.port(), SecretFiles.read(dir.resolve("token")), agentId, "127.0.0.1")), false)
+        return vertx.executeBlocking(() -> {
+            Optional<QemuVm.Running> vm = QemuVm.load(dir);
+            if (vm.isEmpty() && Files.isDirectory(dir)) {
+                // its qemu died (with the host, or killed): what is left is an overlay nobody will use
+                log.warn("vm={} is dead; deleting its dir; console: {}", agentId, QemuVm.consoleTail(dir));
+                QemuVm.destroy(dir);
+            }
+            return vm.map(r -> new AgentHandle(agentId, "http://127.0.0.1:" + r.port(),
+                SecretFiles.read(dir.resolve("token")), agentId, "127.0.0.1"));
+        }, false)
             .compose(found -> found.isEmpty() ? Future.succeededFuture(Optional.<AgentHandle>empty())
                 : client.health(found.get()).map(ok -> {
                     live.put(agentId, found.get());

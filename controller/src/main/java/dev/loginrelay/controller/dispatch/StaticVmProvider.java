@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.Set;
 import java.util.UUID;
 
@@ -138,6 +139,12 @@ public final class StaticVmProvider implements VmProvider {
         }
         unreserve(i);
         return Future.succeededFuture();
+    }
+
+    /** Every agent is this provider's (all replicas share the list): one not found after a restart is lost. */
+    @Override
+    public Future<Predicate<String>> madeHere() {
+        return Future.succeededFuture(id -> true);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * Gets an agent (a VM) for a session and gives it back. Implementations: {@link LocalVmProvider} (the default: one
@@ -26,6 +27,14 @@ public interface VmProvider extends AutoCloseable {
      * counts it as handed out again, so {@link #release} it when the session ends.
      */
     Future<Optional<AgentHandle>> find(String agentId);
+
+    /**
+     * After a restart, which of the agents that {@link #find} did not find were made by this provider here (so their
+     * sessions lost them) rather than by another replica's. Read once, off the event loop. Default: none.
+     */
+    default Future<Predicate<String>> madeHere() {
+        return Future.succeededFuture(id -> false);
+    }
 
     /**
      * The agents' provider catalog from their self-check: {@code {"providers":[{name, displayName, supported, found,

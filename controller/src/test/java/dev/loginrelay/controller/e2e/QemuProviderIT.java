@@ -159,6 +159,34 @@ class QemuProviderIT {
 
     @Test
     @Order(4)
+    void aVmThatDiedWhileTheControllerWasDownFailsItsSessionAtRestart() throws Exception {
+        issuer.approveAfterPolls(Integer.MAX_VALUE);
+        ControllerFixture first = restoring(dir.resolve("c5")).start();
+        JsonObject created = first.create("codex-device-vm", "vm-user-5");
+        String id = created.getString("id");
+        String token = created.getString("sessionToken");
+        first.awaitStatus(id, token, "awaiting_user", 600);
+        String vmId = first.call("GET", "/api/v1/auth-sessions/" + id, null, ControllerFixture.OPERATOR).json()
+            .getString("agentId");
+        first.stopKeepingAgents();
+        long pid = Long.parseLong(Files.readString(vms.resolve(vmId).resolve("qemu.pid")).strip());
+        ProcessHandle qemu = ProcessHandle.of(pid).orElseThrow();
+        qemu.destroyForcibly();
+        qemu.onExit().get(30, TimeUnit.SECONDS);
+
+        try (ControllerFixture second = restoring(dir.resolve("c5b"))) {
+            second.startOn(first.database());
+            JsonObject failed = second.awaitSession(id, token, v -> v.getBoolean("terminal"), 60);
+            assertThat(failed.getString("status")).as(failed.encode()).isEqualTo("failed");
+            assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("AGENT_LOST");
+            assertThat(vms.resolve(vmId)).as("the dead VM's overlay is deleted").doesNotExist();
+        } finally {
+            issuer.approveAfterPolls(0);
+        }
+    }
+
+    @Test
+    @Order(5)
     void aColdBootedVmWithNoEgressRunsTheShippedProviderWhichCannotGetOut() throws Exception {
         ControllerFixture c = new ControllerFixture(dir.resolve("c4"));
         c.startSeconds = START_SECONDS;
