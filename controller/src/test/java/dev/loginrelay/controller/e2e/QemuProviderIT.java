@@ -1,6 +1,7 @@
 package dev.loginrelay.controller.e2e;
 
 import dev.loginrelay.agent.testing.FakeCodexIssuer;
+import dev.loginrelay.controller.store.DbConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -137,49 +138,33 @@ class QemuProviderIT {
     @Test
     @Order(3)
     void aRestartedControllerFindsTheVmAndTheLoginCompletesThere() throws Exception {
-        issuer.approveAfterPolls(Integer.MAX_VALUE);
-        ControllerFixture first = restoring(dir.resolve("c3")).start();
-        JsonObject created = first.create("codex-device-vm", "vm-user-3");
-        String id = created.getString("id");
-        String token = created.getString("sessionToken");
-        first.awaitStatus(id, token, "awaiting_user", 600);
-        String vmId = first.call("GET", "/api/v1/auth-sessions/" + id, null, ControllerFixture.OPERATOR).json()
-            .getString("agentId");
-        first.stopKeepingAgents();
-        assertThat(vms.resolve(vmId)).as("the VM outlives the controller").isDirectory();
+        Waiting w = waitingLoginThenControllerStopped("c3", "vm-user-3");
+        assertThat(vms.resolve(w.vmId())).as("the VM outlives the controller").isDirectory();
 
         try (ControllerFixture second = restoring(dir.resolve("c3b"))) {
-            second.startOn(first.database());
+            second.startOn(w.database());
             issuer.approveAfterPolls(0);
-            JsonObject ready = second.awaitSession(id, token, v -> v.getBoolean("terminal"), 600);
+            JsonObject ready = second.awaitSession(w.id(), w.token(), v -> v.getBoolean("terminal"), 600);
             assertThat(ready.getString("status")).as(ready.encode()).isEqualTo("ready");
-            awaitGone(vms.resolve(vmId), 60);
+            awaitGone(vms.resolve(w.vmId()), 60);
         }
     }
 
     @Test
     @Order(4)
     void aVmThatDiedWhileTheControllerWasDownFailsItsSessionAtRestart() throws Exception {
-        issuer.approveAfterPolls(Integer.MAX_VALUE);
-        ControllerFixture first = restoring(dir.resolve("c5")).start();
-        JsonObject created = first.create("codex-device-vm", "vm-user-5");
-        String id = created.getString("id");
-        String token = created.getString("sessionToken");
-        first.awaitStatus(id, token, "awaiting_user", 600);
-        String vmId = first.call("GET", "/api/v1/auth-sessions/" + id, null, ControllerFixture.OPERATOR).json()
-            .getString("agentId");
-        first.stopKeepingAgents();
-        long pid = Long.parseLong(Files.readString(vms.resolve(vmId).resolve("qemu.pid")).strip());
+        Waiting w = waitingLoginThenControllerStopped("c4", "vm-user-4");
+        long pid = Long.parseLong(Files.readString(vms.resolve(w.vmId()).resolve("qemu.pid")).strip());
         ProcessHandle qemu = ProcessHandle.of(pid).orElseThrow();
         qemu.destroyForcibly();
         qemu.onExit().get(30, TimeUnit.SECONDS);
 
-        try (ControllerFixture second = restoring(dir.resolve("c5b"))) {
-            second.startOn(first.database());
-            JsonObject failed = second.awaitSession(id, token, v -> v.getBoolean("terminal"), 60);
+        try (ControllerFixture second = restoring(dir.resolve("c4b"))) {
+            second.startOn(w.database());
+            JsonObject failed = second.awaitSession(w.id(), w.token(), v -> v.getBoolean("terminal"), 60);
             assertThat(failed.getString("status")).as(failed.encode()).isEqualTo("failed");
             assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("AGENT_LOST");
-            assertThat(vms.resolve(vmId)).as("the dead VM's overlay is deleted").doesNotExist();
+            assertThat(vms.resolve(w.vmId())).as("the dead VM's overlay is deleted").doesNotExist();
         } finally {
             issuer.approveAfterPolls(0);
         }
@@ -188,7 +173,7 @@ class QemuProviderIT {
     @Test
     @Order(5)
     void aColdBootedVmWithNoEgressRunsTheShippedProviderWhichCannotGetOut() throws Exception {
-        ControllerFixture c = new ControllerFixture(dir.resolve("c4"));
+        ControllerFixture c = new ControllerFixture(dir.resolve("c5"));
         c.startSeconds = START_SECONDS;
         c.env.put("LOGINRELAY_VM_PROVIDER", "qemu");
         c.env.put("LOGINRELAY_QEMU_IMAGE_DIR", IMAGE.toString());
@@ -198,7 +183,7 @@ class QemuProviderIT {
         c.env.put("LOGINRELAY_AGENT_LOST_SECONDS", "60");
         try (c) {
             c.start();
-            JsonObject created = c.create("codex-device", "vm-user-4");
+            JsonObject created = c.create("codex-device", "vm-user-5");
             String id = created.getString("id");
             JsonObject done = c.awaitSession(id, created.getString("sessionToken"), v -> v.getBoolean("terminal"),
                 1200);
@@ -210,6 +195,24 @@ class QemuProviderIT {
             assertThat(vmId).startsWith("qemu-");
             awaitGone(dir.resolve("vms-cold").resolve(vmId), 60);
         }
+    }
+
+    /** A session of this test's codex waiting for approval in its VM. */
+    private record Waiting(String id, String token, String vmId, DbConfig database) {
+    }
+
+    /** Starts a controller, a login that waits for approval (the issuer holds it), then stops the controller. */
+    private static Waiting waitingLoginThenControllerStopped(String fixture, String user) throws Exception {
+        issuer.approveAfterPolls(Integer.MAX_VALUE);
+        ControllerFixture first = restoring(dir.resolve(fixture)).start();
+        JsonObject created = first.create("codex-device-vm", user);
+        String id = created.getString("id");
+        String token = created.getString("sessionToken");
+        first.awaitStatus(id, token, "awaiting_user", 600);
+        String vmId = first.call("GET", "/api/v1/auth-sessions/" + id, null, ControllerFixture.OPERATOR).json()
+            .getString("agentId");
+        first.stopKeepingAgents();
+        return new Waiting(id, token, vmId, first.database());
     }
 
     private static List<Path> goldenBases() throws IOException {
