@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -112,8 +113,6 @@ public final class QemuVmProvider implements VmProvider {
      * bundle), its self-check read once its agent answers, then saved as the golden snapshot in restore mode.
      */
     private Future<QemuGolden.Base> prepare() {
-        long t0 = System.nanoTime();
-        long deadline = t0 + config.startTimeout().toNanos();
         return vertx.executeBlocking(() -> QemuGolden.plan(config), false).compose(plan -> {
             if (plan.ready()) {
                 return vertx.executeBlocking(() -> QemuGolden.load(plan), false)
@@ -125,44 +124,63 @@ public final class QemuVmProvider implements VmProvider {
                 return vertx.executeBlocking(() -> new QemuGolden.Base(null, plan.key(), plan.accel(), null,
                     new JsonObject(Files.readString(config.imageDir().resolve("doctor.json"))), null, null), false);
             }
-            Secret token = Secret.of(SecretFiles.randomToken());
-            AtomicReference<Path> work = new AtomicReference<>();
-            log.info("making golden base {} ({}, {} MiB, {} vCPUs, egress {}): cold-booting {}", plan.key(),
-                plan.accel(), config.memMb(), config.cpus(), config.egress().spec(), config.imageDir());
-            return vertx.executeBlocking(() -> {
-                work.set(QemuGolden.workDir(plan));
-                preparing.set(work.get().resolve("src"));
-                return QemuVm.launch(config, plan.accel(), work.get().resolve("src"), token,
-                    config.imageDir().resolve("rootfs.ext4"), plan.providersTar(), false);
-            }, false).compose(src -> {
-                AgentHandle h = new AgentHandle("golden", "http://127.0.0.1:" + src.port(), token, "golden",
-                    "127.0.0.1");
-                long booted = System.nanoTime();
-                return awaitHealth(h, src.dir(), deadline)
-                    .compose(ok -> client.doctor(h))
-                    .compose(doctor -> {
-                        long ready = System.nanoTime();
-                        JsonObject record = new JsonObject().put("key", plan.key()).put("accel", plan.accel())
-                            .put("image", config.imageDir().toString()).put("memMb", config.memMb())
-                            .put("cpus", config.cpus()).put("egress", config.egress().spec())
-                            .put("snapshot", config.restore())
-                            .put("coldBootToAgentReadyMs", (ready - booted) / 1_000_000)
-                            .put("madeAt", java.time.Instant.now().toString());
-                        return vertx.executeBlocking(() -> QemuGolden.finish(plan, work.get(), src, doctor,
-                            config.restore(), deadline, record), false)
-                            .onSuccess(b -> log.info("golden base {} made in {} ms (cold boot to agent ready {} ms, "
-                                    + "then {} ms to save)", b.key(), (System.nanoTime() - t0) / 1_000_000,
-                                (ready - booted) / 1_000_000, (System.nanoTime() - ready) / 1_000_000));
-                    });
-            }).onComplete(done -> preparing.set(null)).recover(e -> vertx.executeBlocking(() -> {
-                String console = work.get() == null ? "" : "; console: " + QemuVm.consoleTail(work.get().resolve("src"));
+            return make(plan);
+        });
+    }
+
+    private Future<QemuGolden.Base> make(QemuGolden.Plan plan) {
+        long t0 = System.nanoTime();
+        long deadline = t0 + config.startTimeout().toNanos();
+        Secret token = Secret.of(SecretFiles.randomToken());
+        AtomicReference<Path> work = new AtomicReference<>();
+        log.info("making golden base {} ({}, {} MiB, {} vCPUs, egress {}): cold-booting {}", plan.key(),
+            plan.accel(), config.memMb(), config.cpus(), config.egress().spec(), config.imageDir());
+        return vertx.executeBlocking(() -> {
+            work.set(QemuGolden.workDir(plan));
+            preparing.set(work.get().resolve("src"));
+            return QemuVm.launch(config, plan.accel(), work.get().resolve("src"), token,
+                config.imageDir().resolve("rootfs.ext4"), plan.providersTar(), false);
+        }, false)
+            .compose(src -> checkAndSave(plan, work.get(), src, token, t0, deadline))
+            .onComplete(done -> preparing.set(null))
+            .recover(e -> vertx.executeBlocking(() -> {
+                String console = work.get() == null ? "" : "; console: "
+                    + QemuVm.consoleTail(work.get().resolve("src"));
                 QemuGolden.abandon(plan, work.get());
                 String msg = "the golden base " + plan.key() + " could not be made from " + config.imageDir() + " ("
                     + plan.accel() + "): " + e.getMessage() + console;
                 log.warn("{}", msg);
                 throw new ApiException(ErrorCode.AGENT_UNAVAILABLE, msg, e);
             }, false));
-        });
+    }
+
+    /** Waits for the source VM's agent, reads its self-check, then saves the VM (restore mode) into the base. */
+    private Future<QemuGolden.Base> checkAndSave(QemuGolden.Plan plan, Path work, QemuVm.Running src, Secret token,
+                                                 long t0, long deadline) {
+        AgentHandle h = new AgentHandle("golden", "http://127.0.0.1:" + src.port(), token, "golden", "127.0.0.1");
+        AtomicLong healthy = new AtomicLong();
+        return awaitHealth(h, src.dir(), deadline)
+            .compose(ok -> {
+                healthy.set(System.nanoTime());
+                return client.doctor(h);
+            })
+            .compose(doctor -> {
+                long checked = System.nanoTime();
+                JsonObject record = new JsonObject().put("key", plan.key()).put("accel", plan.accel())
+                    .put("image", config.imageDir().toString()).put("memMb", config.memMb())
+                    .put("cpus", config.cpus()).put("egress", config.egress().spec()).put("snapshot", config.restore())
+                    .put("coldBootToAgentReadyMs", ms(healthy.get() - t0)).put("selfCheckMs", ms(checked - healthy.get()))
+                    .put("madeAt", java.time.Instant.now().toString());
+                return vertx.executeBlocking(() -> QemuGolden.finish(plan, work, src, doctor, config.restore(),
+                        deadline, record), false)
+                    .onSuccess(b -> log.info("golden base {} made in {} ms: cold boot to agent ready {} ms, self-check "
+                            + "{} ms, {} {} ms", b.key(), ms(System.nanoTime() - t0), ms(healthy.get() - t0),
+                        ms(checked - healthy.get()), b.snapshot() ? "save" : "stop", ms(System.nanoTime() - checked)));
+            });
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
     }
 
     private Future<AgentHandle> awaitHealth(AgentHandle h, Path dir, long deadline) {
