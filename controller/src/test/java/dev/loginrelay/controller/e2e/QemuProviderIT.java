@@ -1,6 +1,7 @@
 package dev.loginrelay.controller.e2e;
 
 import dev.loginrelay.agent.testing.FakeCodexIssuer;
+import dev.loginrelay.agent.testing.FakeInternet;
 import dev.loginrelay.controller.store.DbConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,9 +29,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@code -Dloginrelay.qemu.image}, default {@code snapshot/out}): run by {@code mvn -Pvm verify} (see
  * {@code snapshot/README.md}), not by the unit-test run, since it needs root, qemu and a built image.
  *
- * <p>The real pinned codex runs its device login inside the VM against a fake issuer on this host. The guest's network
- * is restricted to one forward ({@code 10.0.2.100:80} in the guest = the issuer here), so the same login pointed at
- * the host's own NAT address fails: the guest reaches exactly what it is allowed to.
+ * <p>The real pinned codex runs inside the VM: its device login against a fake issuer on this host, and its browser
+ * login (the user's callback URL relayed through the controller to codex's listener in the guest) through the test's
+ * intercepting proxy. The guest's network is restricted to two forwards ({@code 10.0.2.100:80} = the issuer,
+ * {@code 10.0.2.101:3128} = the proxy), so the device login pointed at the host's own NAT address fails: the guest
+ * reaches exactly what it is allowed to.
  */
 @Timeout(value = 40, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -42,6 +46,7 @@ class QemuProviderIT {
     @TempDir
     static Path dir;
     static FakeCodexIssuer issuer;
+    static FakeInternet net;
     static Path vms;
     static Path extra;
 
@@ -55,13 +60,26 @@ class QemuProviderIT {
             "http://10.0.2.100").encodePrettily());
         // 10.0.2.2 is the host in qemu's NAT: open to a guest without restrict=on, closed to ours
         Files.writeString(extra.resolve("codex-device-direct.json"), deviceSpec("codex-device-direct",
-            "http://10.0.2.2:" + port(issuer)).encodePrettily());
+            "http://10.0.2.2:" + port(issuer.baseUrl())).encodePrettily());
+        // the browser flow: codex's HTTPS through the intercepting proxy (10.0.2.101:3128 in the guest), trusting the
+        // test CA, which travels in the bundle like any provider file
+        net = FakeInternet.start(dir.resolve("net"));
+        Files.copy(net.ca().caPem(), extra.resolve("fake-ca.pem"));
+        String proxy = "http://10.0.2.101:3128";
+        Files.writeString(extra.resolve("codex-vm.json"), new JsonObject().put("name", "codex-vm")
+            .put("extends", "codex").put("env", new JsonObject().put("HTTPS_PROXY", proxy).put("https_proxy", proxy)
+                .put("HTTP_PROXY", proxy).put("http_proxy", proxy).put("NO_PROXY", "127.0.0.1,localhost")
+                .put("no_proxy", "127.0.0.1,localhost")
+                .put(FakeInternet.CODEX_CA, "/run/loginrelay/providers/fake-ca.pem")).encodePrettily());
     }
 
     @AfterAll
     static void stop() {
         if (issuer != null) {
             issuer.close();
+        }
+        if (net != null) {
+            net.close();
         }
     }
 
@@ -73,8 +91,8 @@ class QemuProviderIT {
                 .put("NO_PROXY", "127.0.0.1,localhost"));
     }
 
-    private static int port(FakeCodexIssuer i) {
-        return Integer.parseInt(i.baseUrl().substring(i.baseUrl().lastIndexOf(':') + 1));
+    private static int port(String url) {
+        return URI.create(url).getPort();
     }
 
     private static ControllerFixture restoring(Path fixtureDir) throws IOException {
@@ -85,7 +103,8 @@ class QemuProviderIT {
         c.env.put("LOGINRELAY_QEMU_WORK_DIR", vms.toString());
         c.env.put("LOGINRELAY_QEMU_ACCEL", "tcg");
         c.env.put("LOGINRELAY_QEMU_PROVIDERS_DIR", extra.toString());
-        c.env.put("LOGINRELAY_QEMU_EGRESS", "10.0.2.100:80=127.0.0.1:" + port(issuer));
+        c.env.put("LOGINRELAY_QEMU_EGRESS", "10.0.2.100:80=127.0.0.1:" + port(issuer.baseUrl())
+            + ",10.0.2.101:3128=127.0.0.1:" + port(net.proxy().url()));
         c.env.put("LOGINRELAY_AGENT_LOST_SECONDS", "60");
         return c;
     }
@@ -122,6 +141,34 @@ class QemuProviderIT {
 
     @Test
     @Order(2)
+    void theRealCodexBrowserLoginInACloneTakesTheUsersCallbackThroughTheController() throws Exception {
+        try (ControllerFixture c = restoring(dir.resolve("c1b")).start()) {
+            net.idp().email("vm.browser@example.com").codex().plan("team");
+            JsonObject created = c.create("codex-vm", "vm-user-browser");
+            String id = created.getString("id");
+            String token = created.getString("sessionToken");
+            JsonObject waiting = c.awaitSession(id, token, v -> v.getString("authUrl") != null
+                || v.getBoolean("terminal"), 600);
+            assertThat(waiting.getString("status")).as(waiting.encode()).isEqualTo("awaiting_user");
+            String callback = ControllerLoginFlowsTest.callbackFor(waiting.getString("authUrl"),
+                "code=" + net.idp().codex().authorizationCode() + "&state={state}");
+            assertThat(callback).startsWith("http://localhost:1455/auth/callback?code=");
+
+            ControllerFixture.Response relayed = c.post(id, "callback", new JsonObject().put("url", callback), token);
+            assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
+            JsonObject ready = c.awaitSession(id, token, v -> v.getBoolean("terminal"), 600);
+            assertThat(ready.getString("status")).as(ready.encode()).isEqualTo("ready");
+            assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("vm.browser@example.com");
+            String seen = c.timeline(id).encode() + ready.encode() + relayed.body();
+            assertThat(seen).contains("agent.callback_relayed");
+            for (String secret : net.idp().issuedSecrets()) {
+                assertThat(seen).as("secret %s... leaked", secret.substring(0, 6)).doesNotContain(secret);
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
     void theGuestReachesOnlyTheForwardedEndpoint() throws Exception {
         try (ControllerFixture c = restoring(dir.resolve("c2")).start()) {
             int before = issuer.requests().size();
@@ -129,14 +176,14 @@ class QemuProviderIT {
             JsonObject done = c.awaitSession(created.getString("id"), created.getString("sessionToken"),
                 v -> v.getBoolean("terminal"), 600);
             assertThat(done.getString("status")).as(done.encode()).isEqualTo("failed");
-            assertThat(c.timeline(created.getString("id")).encode()).contains("10.0.2.2:" + port(issuer));
+            assertThat(c.timeline(created.getString("id")).encode()).contains("10.0.2.2:" + port(issuer.baseUrl()));
             assertThat(issuer.requests()).as("nothing reached the issuer through the host's NAT address")
                 .hasSize(before);
         }
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aRestartedControllerFindsTheVmAndTheLoginCompletesThere() throws Exception {
         Waiting w = waitingLoginThenControllerStopped("c3", "vm-user-3");
         assertThat(vms.resolve(w.vmId())).as("the VM outlives the controller").isDirectory();
@@ -151,7 +198,7 @@ class QemuProviderIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aVmThatDiedWhileTheControllerWasDownFailsItsSessionAtRestart() throws Exception {
         Waiting w = waitingLoginThenControllerStopped("c4", "vm-user-4");
         long pid = Long.parseLong(Files.readString(vms.resolve(w.vmId()).resolve("qemu.pid")).strip());
@@ -171,7 +218,7 @@ class QemuProviderIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aColdBootedVmWithNoEgressRunsTheShippedProviderWhichCannotGetOut() throws Exception {
         ControllerFixture c = new ControllerFixture(dir.resolve("c5"));
         c.startSeconds = START_SECONDS;
