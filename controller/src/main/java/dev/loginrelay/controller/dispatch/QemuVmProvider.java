@@ -37,6 +37,8 @@ public final class QemuVmProvider implements VmProvider {
     private static final Logger log = LoggerFactory.getLogger(QemuVmProvider.class);
     private static final Pattern VM_ID = Pattern.compile("qemu-[a-z0-9]{4,32}");
     private static final long POLL_MS = 500;
+    private static final long REKEY_POLL_MS = 200;
+    private static final long REKEY_NANOS = Duration.ofSeconds(30).toNanos();
     private static final Duration CATALOG_TTL = Duration.ofMinutes(10);
     private static final Duration FOREVER = Duration.ofDays(365 * 100);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -96,9 +98,7 @@ public final class QemuVmProvider implements VmProvider {
             return new AgentHandle(vmId, "http://127.0.0.1:" + vm.port(), token, vmId, "127.0.0.1");
         }, false)
             .compose(h -> awaitHealth(h, dir, deadline))
-            // a restored clone answers /health with the snapshot's token still in memory until it is re-keyed:
-            // an authenticated call with this VM's own token proves the re-key took
-            .compose(h -> client.providers(h).map(ok -> h))
+            .compose(h -> awaitOwnToken(h, Math.min(deadline, System.nanoTime() + REKEY_NANOS)))
             .recover(e -> startFailed(vmId, dir, b, e))
             .onSuccess(h -> {
                 live.put(vmId, h);
@@ -181,6 +181,20 @@ public final class QemuVmProvider implements VmProvider {
 
     private static long ms(long nanos) {
         return nanos / 1_000_000;
+    }
+
+    /**
+     * An authenticated call with this VM's own token, proof that a restored clone was re-keyed: until its agent has
+     * handled the SIGHUP it still holds the snapshot's token and answers 401, so a 401 is retried for a while.
+     */
+    private Future<AgentHandle> awaitOwnToken(AgentHandle h, long deadline) {
+        return client.providers(h).map(ok -> h).recover(e -> {
+            boolean stale = e.getCause() instanceof AgentError a && a.httpStatus() == 401;
+            if (!stale || System.nanoTime() > deadline) {
+                return Future.failedFuture(e);
+            }
+            return vertx.timer(REKEY_POLL_MS).compose(v -> awaitOwnToken(h, deadline));
+        });
     }
 
     private Future<AgentHandle> awaitHealth(AgentHandle h, Path dir, long deadline) {

@@ -149,8 +149,15 @@ final class ControllerFixture implements AutoCloseable {
             + "\ntimeline: " + call("GET", "/api/v1/auth-sessions/" + id + "/timeline", null, OPERATOR).body());
     }
 
+    /** Waits for {@code status}; fails at once if the session ends in another one. */
     JsonObject awaitStatus(String id, String token, String status, int seconds) throws Exception {
-        return awaitSession(id, token, v -> status.equals(v.getString("status")), seconds);
+        JsonObject v = awaitSession(id, token, x -> status.equals(x.getString("status")) || x.getBoolean("terminal"),
+            seconds);
+        if (!status.equals(v.getString("status"))) {
+            throw new AssertionError("session " + id + " ended " + v.getString("status") + " instead of reaching "
+                + status + ": " + v + "\ntimeline: " + timeline(id));
+        }
+        return v;
     }
 
     JsonObject timeline(String id) throws Exception {
