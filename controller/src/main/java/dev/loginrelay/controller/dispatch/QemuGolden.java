@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -130,12 +132,25 @@ final class QemuGolden {
         }
     }
 
-    private static void deleteOthers(Plan plan) throws IOException {
-        try (Stream<Path> dirs = Files.list(plan.dir().getParent())) {
-            for (Path d : dirs.toList()) {
-                String n = d.getFileName().toString();
-                if (Files.isDirectory(d) && !d.equals(plan.dir()) && n.matches("[0-9a-f]{16}")) {
-                    QemuVm.deleteTree(d);
+    /**
+     * Deletes the bases of other keys, and what crashed preparations left (work dirs and bundles over an hour old
+     * whose source VM no longer runs). Clones still running on a deleted base keep its open files.
+     */
+    private static void deleteOthers(Plan plan) throws IOException, InterruptedException {
+        Instant stale = Instant.now().minus(Duration.ofHours(1));
+        try (Stream<Path> all = Files.list(plan.dir().getParent())) {
+            for (Path p : all.toList()) {
+                String n = p.getFileName().toString();
+                if (p.equals(plan.dir())) {
+                    continue;
+                }
+                if (Files.isDirectory(p) && n.matches("[0-9a-f]{16}")) {
+                    QemuVm.deleteTree(p);
+                } else if (n.matches("([0-9a-f]{16}\\.tmp-|\\.providers-|\\.kvm-probe-).*")
+                    && Files.getLastModifiedTime(p).toInstant().isBefore(stale)
+                    && QemuVm.load(p.resolve("src")).isEmpty()) {
+                    QemuVm.destroy(p.resolve("src"));
+                    QemuVm.deleteTree(p);
                 }
             }
         }
