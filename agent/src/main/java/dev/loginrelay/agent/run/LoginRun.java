@@ -89,7 +89,8 @@ public final class LoginRun {
                 launch();
             } else {
                 if (ar.failed()) {
-                    life.fail("LOCK_FAILED", "cannot take host lock " + spec.exclusive() + ": " + ar.cause().getMessage());
+                    life.fail("LOCK_FAILED", "cannot take host lock " + spec.exclusive() + ": "
+                        + ar.cause().getMessage());
                     return;
                 }
                 if (life.state() != RunState.QUEUED) {
@@ -143,7 +144,8 @@ public final class LoginRun {
         try {
             retry = step.authUrl(url);
         } catch (IllegalArgumentException ex) {
-            life.fail("AUTH_URL_UNUSABLE", "the CLI printed an auth URL without a loopback redirect: " + ex.getMessage());
+            life.fail("AUTH_URL_UNUSABLE", "the CLI printed an auth URL without a loopback redirect: "
+                + ex.getMessage());
             return;
         }
         JsonObject detail = new JsonObject().put("authUrl", url).put("expects", spec.relay().expects())

@@ -54,7 +54,8 @@ record QemuEgress(String spec, List<Forward> forwards) {
             int host = Integer.parseInt(m.group(1));
             if (host > 255 || TAKEN.contains(host)) {
                 throw new IllegalArgumentException("LOGINRELAY_QEMU_EGRESS: guest address 10.0.2." + host
-                    + " is not free on the VM's network (10.0.2.0, .2, .3, .4, .15 and .255 are qemu's or the guest's)");
+                    + " is not free on the VM's network (10.0.2.0, .2, .3, .4, .15 and .255 are qemu's or the "
+                    + "guest's)");
             }
             out.add(new Forward("10.0.2." + host, port(m.group(2), part), m.group(3), port(m.group(4), part)));
         }

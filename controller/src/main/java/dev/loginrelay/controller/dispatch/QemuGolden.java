@@ -68,7 +68,8 @@ final class QemuGolden {
             tarHash = sha256(Files.readAllBytes(tar));
         }
         String manifest = Files.readString(c.imageDir().resolve("manifest.json"));
-        String imageKey = new JsonObject(manifest).getString("inputKey", sha256(manifest.getBytes(StandardCharsets.UTF_8)));
+        String imageKey = new JsonObject(manifest).getString("inputKey",
+            sha256(manifest.getBytes(StandardCharsets.UTF_8)));
         String key = sha256(String.join("\n", FORMAT, imageKey, accel, Integer.toString(c.memMb()),
             Integer.toString(c.cpus()), c.egress().spec(), tarHash, Boolean.toString(c.restore()))
             .getBytes(StandardCharsets.UTF_8)).substring(0, 16);
@@ -171,7 +172,8 @@ final class QemuGolden {
         Path probe = Files.createTempDirectory(c.workDir().resolve("golden"), ".kvm-probe-");
         Process p = new ProcessBuilder(c.qemu().toString(), "-accel", "kvm", "-m", "256", "-display", "none",
             "-no-reboot", "-no-user-config", "-nodefaults", "-kernel", c.imageDir().resolve("vmlinuz").toString(),
-            "-initrd", c.imageDir().resolve("initrd.img").toString(), "-append", "console=ttyS0 panic=-1 root=/dev/null",
+            "-initrd", c.imageDir().resolve("initrd.img").toString(),
+            "-append", "console=ttyS0 panic=-1 root=/dev/null",
             "-serial", "file:" + probe.resolve("console"))
             .redirectErrorStream(true).redirectOutput(probe.resolve("out").toFile()).start();
         try {

@@ -106,7 +106,7 @@ final class QemuVm {
     static void save(Running vm, Path state, long deadlineNanos) throws IOException, InterruptedException {
         try (QemuMonitor qmp = QemuMonitor.qmp(vm.dir().resolve("qmp.sock"), MONITOR_TIMEOUT)) {
             qmp.executeObject("stop", null, MONITOR_TIMEOUT);
-            qmp.executeObject("migrate", new JsonObject().put("uri", "exec:cat > " + state), MONITOR_TIMEOUT);
+            qmp.executeObject("migrate", new JsonObject().put("uri", "exec:cat > " + quoted(state)), MONITOR_TIMEOUT);
             while (true) {
                 JsonObject m = qmp.executeObject("query-migrate", null, MONITOR_TIMEOUT);
                 String status = m.getString("status", "");
@@ -131,7 +131,8 @@ final class QemuVm {
     static void restore(Running vm, Path state, Secret token, long deadlineNanos)
         throws IOException, InterruptedException {
         try (QemuMonitor qmp = QemuMonitor.qmp(vm.dir().resolve("qmp.sock"), MONITOR_TIMEOUT)) {
-            qmp.executeObject("migrate-incoming", new JsonObject().put("uri", "exec:cat " + state), MONITOR_TIMEOUT);
+            qmp.executeObject("migrate-incoming", new JsonObject().put("uri", "exec:cat " + quoted(state)),
+                MONITOR_TIMEOUT);
             while ("inmigrate".equals(qmp.executeObject("query-status", null, MONITOR_TIMEOUT).getString("status"))) {
                 check(deadlineNanos, "loading the snapshot");
                 Thread.sleep(POLL_MS);
@@ -251,6 +252,11 @@ final class QemuVm {
             throw new IOException(cmd.get(0) + " exited with " + p.exitValue() + ": "
                 + new String(out, StandardCharsets.UTF_8).strip());
         }
+    }
+
+    /** A path as one word for qemu's {@code exec:} migration URI, which runs through {@code /bin/sh -c}. */
+    static String quoted(Path p) {
+        return "'" + p.toString().replace("'", "'\\''") + "'";
     }
 
     private static int freePort() throws IOException {

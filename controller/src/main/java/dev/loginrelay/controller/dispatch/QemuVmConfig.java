@@ -59,7 +59,8 @@ public record QemuVmConfig(Path imageDir, Path workDir, boolean restore, Path pr
     public static QemuVmConfig fromEnv(Map<String, String> env, Path dataDir) {
         String image = env.get("LOGINRELAY_QEMU_IMAGE_DIR");
         if (image == null || image.isBlank()) {
-            throw new IllegalArgumentException("LOGINRELAY_QEMU_IMAGE_DIR is required when LOGINRELAY_VM_PROVIDER=qemu");
+            throw new IllegalArgumentException(
+                "LOGINRELAY_QEMU_IMAGE_DIR is required when LOGINRELAY_VM_PROVIDER=qemu");
         }
         Path imageDir = Path.of(image.strip());
         for (String f : List.of("rootfs.ext4", "vmlinuz", "initrd.img", "doctor.json", "manifest.json")) {

@@ -169,7 +169,8 @@ public final class QemuVmProvider implements VmProvider {
                 JsonObject record = new JsonObject().put("key", plan.key()).put("accel", plan.accel())
                     .put("image", config.imageDir().toString()).put("memMb", config.memMb())
                     .put("cpus", config.cpus()).put("egress", config.egress().spec()).put("snapshot", config.restore())
-                    .put("coldBootToAgentReadyMs", ms(healthy.get() - t0)).put("selfCheckMs", ms(checked - healthy.get()))
+                    .put("coldBootToAgentReadyMs", ms(healthy.get() - t0))
+                    .put("selfCheckMs", ms(checked - healthy.get()))
                     .put("madeAt", java.time.Instant.now().toString());
                 return vertx.executeBlocking(() -> QemuGolden.finish(plan, work, src, doctor, config.restore(),
                         deadline, record), false)

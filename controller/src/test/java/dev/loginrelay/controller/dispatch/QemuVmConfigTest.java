@@ -75,7 +75,8 @@ class QemuVmConfigTest {
     void rejectsBadValuesNamingTheVariable() throws IOException {
         Path image = image("k1");
         assertThatThrownBy(() -> QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
-            "LOGINRELAY_QEMU_RESTORE", "yes"), tmp)).hasMessageContaining("LOGINRELAY_QEMU_RESTORE must be true or false");
+            "LOGINRELAY_QEMU_RESTORE", "yes"), tmp))
+            .hasMessageContaining("LOGINRELAY_QEMU_RESTORE must be true or false");
         assertThatThrownBy(() -> QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
             "LOGINRELAY_QEMU_PROVIDERS_DIR", tmp.resolve("missing").toString()), tmp))
             .hasMessageContaining("LOGINRELAY_QEMU_PROVIDERS_DIR").hasMessageContaining("is not a directory");
@@ -97,7 +98,8 @@ class QemuVmConfigTest {
     void rejectsAnUnknownAccelerator() throws IOException {
         Path image = image("k1");
         assertThatThrownBy(() -> QemuVmConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
-            "LOGINRELAY_QEMU_ACCEL", "hvf"), tmp)).hasMessageContaining("LOGINRELAY_QEMU_ACCEL must be auto, kvm or tcg");
+            "LOGINRELAY_QEMU_ACCEL", "hvf"), tmp))
+            .hasMessageContaining("LOGINRELAY_QEMU_ACCEL must be auto, kvm or tcg");
     }
 
     private Path image(String key) throws IOException {
