@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -169,6 +170,28 @@ class QemuProviderIT {
 
     @Test
     @Order(3)
+    void twoSessionsAtOnceGetTwoClones() throws Exception {
+        try (ControllerFixture c = restoring(dir.resolve("c2b")).start()) {
+            JsonObject a = c.create("codex-device-vm", "vm-user-a");
+            JsonObject b = c.create("codex-device-vm", "vm-user-b");
+            List<String> vmIds = new ArrayList<>();
+            for (JsonObject created : List.of(a, b)) {
+                String id = created.getString("id");
+                JsonObject ready = c.awaitSession(id, created.getString("sessionToken"),
+                    v -> v.getBoolean("terminal"), 600);
+                assertThat(ready.getString("status")).as(ready.encode()).isEqualTo("ready");
+                vmIds.add(c.call("GET", "/api/v1/auth-sessions/" + id, null, ControllerFixture.OPERATOR).json()
+                    .getString("agentId"));
+            }
+            assertThat(vmIds).doesNotHaveDuplicates().allMatch(v -> v.startsWith("qemu-"));
+            for (String vmId : vmIds) {
+                awaitGone(vms.resolve(vmId), 60);
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
     void theGuestReachesOnlyTheForwardedEndpoint() throws Exception {
         try (ControllerFixture c = restoring(dir.resolve("c2")).start()) {
             int before = issuer.requests().size();
@@ -183,7 +206,7 @@ class QemuProviderIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aRestartedControllerFindsTheVmAndTheLoginCompletesThere() throws Exception {
         Waiting w = waitingLoginThenControllerStopped("c3", "vm-user-3");
         assertThat(vms.resolve(w.vmId())).as("the VM outlives the controller").isDirectory();
@@ -198,7 +221,7 @@ class QemuProviderIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aVmThatDiedWhileTheControllerWasDownFailsItsSessionAtRestart() throws Exception {
         Waiting w = waitingLoginThenControllerStopped("c4", "vm-user-4");
         long pid = Long.parseLong(Files.readString(vms.resolve(w.vmId()).resolve("qemu.pid")).strip());
@@ -218,7 +241,7 @@ class QemuProviderIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aColdBootedVmWithNoEgressRunsTheShippedProviderWhichCannotGetOut() throws Exception {
         ControllerFixture c = new ControllerFixture(dir.resolve("c5"));
         c.startSeconds = START_SECONDS;
