@@ -1,5 +1,6 @@
 package dev.loginrelay.agent;
 
+import dev.loginrelay.agent.testing.FakeBrowser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -13,11 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -164,7 +163,7 @@ class AgentJarIT {
     @Order(3)
     void completesAFakeLoopbackLoginOverHttp() throws Exception {
         JsonObject waiting = startAndAwaitUser("jar-1");
-        String callback = callbackFor(waiting.getString("authUrl"));
+        String callback = FakeBrowser.callbackFor(waiting.getString("authUrl"), "code=" + CODE + "&state={state}");
         HttpResponse<String> relayed = post("/api/v1/runs/jar-1/callback", new JsonObject().put("url", callback));
         assertThat(relayed.statusCode()).as(relayed.body()).isEqualTo(200);
 
@@ -213,21 +212,6 @@ class AgentJarIT {
         JsonObject waiting = awaitRun(id, v -> v.getBoolean("awaitingInput") || v.getBoolean("terminal"), 30);
         assertThat(waiting.getString("state")).as(waiting.encode()).isEqualTo("awaiting_user");
         return waiting;
-    }
-
-    /** The callback URL the user's browser lands on: the auth URL's redirect_uri with a code and its state. */
-    private static String callbackFor(String authUrl) {
-        String redirect = null;
-        String state = null;
-        for (String p : URI.create(authUrl).getRawQuery().split("&")) {
-            if (p.startsWith("redirect_uri=")) {
-                redirect = URLDecoder.decode(p.substring("redirect_uri=".length()), StandardCharsets.UTF_8);
-            } else if (p.startsWith("state=")) {
-                state = p.substring("state=".length());
-            }
-        }
-        URI r = URI.create(redirect);
-        return "http://localhost:" + r.getPort() + r.getPath() + "?code=" + CODE + "&state=" + state;
     }
 
     private static boolean isFakeCli(ProcessHandle h) {

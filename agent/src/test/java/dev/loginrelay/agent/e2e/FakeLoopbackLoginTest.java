@@ -1,5 +1,6 @@
 package dev.loginrelay.agent.e2e;
 
+import dev.loginrelay.agent.testing.FakeBrowser;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,22 +45,6 @@ class FakeLoopbackLoginTest {
         return "loop-" + SEQ.incrementAndGet();
     }
 
-    /** The callback URL the user's browser would land on, built from the run's auth URL. */
-    static String callbackFor(String authUrl, String query) {
-        String q = URI.create(authUrl).getRawQuery();
-        String redirect = null;
-        String state = null;
-        for (String p : q.split("&")) {
-            if (p.startsWith("redirect_uri=")) {
-                redirect = java.net.URLDecoder.decode(p.substring(13), java.nio.charset.StandardCharsets.UTF_8);
-            } else if (p.startsWith("state=")) {
-                state = p.substring(6);
-            }
-        }
-        URI r = URI.create(redirect);
-        return "http://localhost:" + r.getPort() + r.getPath() + "?" + query.replace("{state}", state);
-    }
-
     @Test
     void reachesReadyWithIdentityAfterTheCallbackIsRelayed() throws Exception {
         String id = newId();
@@ -69,7 +54,7 @@ class FakeLoopbackLoginTest {
         assertThat(waiting.getString("expects")).isEqualTo("callback_url");
 
         AgentFixture.Response relayed = agent.post("/api/v1/runs/" + id + "/callback", new JsonObject()
-            .put("url", callbackFor(waiting.getString("authUrl"), "code=good-code&state={state}")));
+            .put("url", FakeBrowser.callbackFor(waiting.getString("authUrl"), "code=good-code&state={state}")));
         assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
         assertThat(relayed.json().getInteger("cliStatus")).isEqualTo(302);
         assertThat(relayed.json().getString("followed")).isEqualTo("/success");
@@ -94,20 +79,20 @@ class FakeLoopbackLoginTest {
         String authUrl = agent.awaitState(id, "awaiting_user", 30).getString("authUrl");
 
         AgentFixture.Response wrong = agent.post("/api/v1/runs/" + id + "/callback",
-            new JsonObject().put("url", callbackFor(authUrl, "code=abc&state=WRONG")));
+            new JsonObject().put("url", FakeBrowser.callbackFor(authUrl, "code=abc&state=WRONG")));
         assertThat(wrong.status()).isEqualTo(400);
         assertThat(wrong.errorCode()).isEqualTo("STATE_MISMATCH");
         AgentFixture.Response otherPath = agent.post("/api/v1/runs/" + id + "/callback",
-            new JsonObject().put("url", callbackFor(authUrl, "code=abc&state={state}").replace("/auth/callback",
+            new JsonObject().put("url", FakeBrowser.callbackFor(authUrl, "code=abc&state={state}").replace("/auth/callback",
                 "/success")));
         assertThat(otherPath.status()).isEqualTo(400);
         assertThat(otherPath.errorCode()).isEqualTo("INVALID_CALLBACK");
         assertThat(agent.run(id).getString("state")).as("nothing reached the CLI").isEqualTo("awaiting_user");
 
         assertThat(agent.post("/api/v1/runs/" + id + "/callback", new JsonObject()
-            .put("url", callbackFor(authUrl, "code=c1&state={state}"))).status()).isEqualTo(200);
+            .put("url", FakeBrowser.callbackFor(authUrl, "code=c1&state={state}"))).status()).isEqualTo(200);
         AgentFixture.Response again = agent.post("/api/v1/runs/" + id + "/callback", new JsonObject()
-            .put("url", callbackFor(authUrl, "code=c2&state={state}")));
+            .put("url", FakeBrowser.callbackFor(authUrl, "code=c2&state={state}")));
         assertThat(again.status()).as("a relay is single-use").isIn(409);
         agent.awaitState(id, "ready", 30);
     }
@@ -118,7 +103,7 @@ class FakeLoopbackLoginTest {
         agent.startRun(id, "fake-loopback");
         String authUrl = agent.awaitState(id, "awaiting_user", 30).getString("authUrl");
         agent.post("/api/v1/runs/" + id + "/callback", new JsonObject().put("url",
-            callbackFor(authUrl, "error=access_denied&error_description=User+denied&state={state}")));
+            FakeBrowser.callbackFor(authUrl, "error=access_denied&error_description=User+denied&state={state}")));
         JsonObject failed = agent.awaitState(id, "failed", 30);
         assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("ACCESS_DENIED");
         assertThat(failed.getJsonObject("error").getString("message")).isEqualTo("Sign-in failed: User denied");
@@ -131,7 +116,7 @@ class FakeLoopbackLoginTest {
         agent.startRun(id, "fake-loopback");
         String authUrl = agent.awaitState(id, "awaiting_user", 30).getString("authUrl");
         // Another local process hits /success directly: the CLI prints "Successfully logged in" and exits 0.
-        URI success = URI.create(callbackFor(authUrl, "x=1").replace("localhost", "127.0.0.1")
+        URI success = URI.create(FakeBrowser.callbackFor(authUrl, "x=1").replace("localhost", "127.0.0.1")
             .replace("/auth/callback", "/success"));
         HttpClient.newHttpClient().send(HttpRequest.newBuilder(success).build(), HttpResponse.BodyHandlers.ofString());
         JsonObject failed = agent.awaitState(id, "failed", 30);
@@ -147,11 +132,11 @@ class FakeLoopbackLoginTest {
         AgentFixture.Response cancelled = agent.post("/api/v1/runs/" + id + "/cancel", null);
         assertThat(cancelled.status()).isEqualTo(200);
         assertThat(cancelled.json().getString("state")).isEqualTo("cancelled");
-        URI callback = URI.create(callbackFor(authUrl, "code=x&state={state}").replace("localhost", "127.0.0.1"));
+        URI callback = URI.create(FakeBrowser.callbackFor(authUrl, "code=x&state={state}").replace("localhost", "127.0.0.1"));
         AgentFixture.awaitTrue(() -> !listening(callback), 10, "the CLI's listener to close");
         assertThat(agent.post("/api/v1/runs/" + id + "/cancel", null).status()).isEqualTo(409);
         assertThat(agent.post("/api/v1/runs/" + id + "/callback", new JsonObject().put("url",
-            callbackFor(authUrl, "code=x&state={state}"))).status()).isEqualTo(409);
+            FakeBrowser.callbackFor(authUrl, "code=x&state={state}"))).status()).isEqualTo(409);
     }
 
     @Test
@@ -177,12 +162,12 @@ class FakeLoopbackLoginTest {
         assertThat(agent.run(first).getString("state")).as("the first login was not disturbed")
             .isEqualTo("awaiting_user");
         agent.post("/api/v1/runs/" + first + "/callback", new JsonObject().put("url",
-            callbackFor(authUrl, "code=ok&state={state}")));
+            FakeBrowser.callbackFor(authUrl, "code=ok&state={state}")));
         agent.awaitState(first, "ready", 30);
         String secondUrl = agent.awaitState(second, "awaiting_user", 30).getString("authUrl");
         assertThat(secondUrl).isNotEqualTo(authUrl);
         agent.post("/api/v1/runs/" + second + "/callback", new JsonObject().put("url",
-            callbackFor(secondUrl, "code=ok&state={state}")));
+            FakeBrowser.callbackFor(secondUrl, "code=ok&state={state}")));
         agent.awaitState(second, "ready", 30);
         assertThat(agent.eventKinds(second)).containsSubsequence("started", "queued", "dequeued", "auth_url_ready");
     }
@@ -201,7 +186,7 @@ class FakeLoopbackLoginTest {
         agent.startRun(id, "fake-loopback");
         String authUrl = agent.awaitState(id, "awaiting_user", 30).getString("authUrl");
         agent.post("/api/v1/runs/" + id + "/callback", new JsonObject().put("url",
-            callbackFor(authUrl, "code=ok&state={state}")));
+            FakeBrowser.callbackFor(authUrl, "code=ok&state={state}")));
         agent.awaitState(id, "ready", 30);
         Path home = agent.home(id);
         assertThat(home.resolve(".fakecli/auth.json")).exists();

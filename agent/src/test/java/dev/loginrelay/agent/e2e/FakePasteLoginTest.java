@@ -1,5 +1,6 @@
 package dev.loginrelay.agent.e2e;
 
+import dev.loginrelay.agent.testing.FakeBrowser;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -7,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -38,15 +38,6 @@ class FakePasteLoginTest {
         return "paste-" + SEQ.incrementAndGet();
     }
 
-    static String stateOf(String authUrl) {
-        for (String p : URI.create(authUrl).getRawQuery().split("&")) {
-            if (p.startsWith("state=")) {
-                return p.substring(6);
-            }
-        }
-        throw new AssertionError("no state in " + authUrl);
-    }
-
     private AgentFixture.Response code(String id, String code) throws Exception {
         return agent.post("/api/v1/runs/" + id + "/code", new JsonObject().put("code", code));
     }
@@ -58,7 +49,7 @@ class FakePasteLoginTest {
         JsonObject waiting = agent.awaitInput(id, 30);
         assertThat(waiting.getString("authUrl")).startsWith("https://claude.example.test/oauth/authorize?");
         assertThat(waiting.getString("expects")).isEqualTo("code");
-        AgentFixture.Response r = code(id, "good-code#" + stateOf(waiting.getString("authUrl")));
+        AgentFixture.Response r = code(id, "good-code#" + FakeBrowser.stateOf(waiting.getString("authUrl")));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         JsonObject ready = agent.awaitState(id, "ready", 30);
         assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("fake.user@example.com");
@@ -71,7 +62,7 @@ class FakePasteLoginTest {
         String id = newId();
         agent.startRun(id, "fake-claude");
         String url = agent.awaitInput(id, 30).getString("authUrl");
-        assertThat(code(id, "bad-code#" + stateOf(url)).status()).isEqualTo(200);
+        assertThat(code(id, "bad-code#" + FakeBrowser.stateOf(url)).status()).isEqualTo(200);
         JsonObject failed = agent.awaitState(id, "failed", 30);
         assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("CODE_REJECTED");
         assertThat(failed.getJsonObject("error").getString("message")).startsWith("That code wasn't accepted.");
@@ -83,13 +74,13 @@ class FakePasteLoginTest {
         agent.startRun(id, "fake-claude");
         String url = agent.awaitInput(id, 30).getString("authUrl");
         assertThat(code(id, "no-hash-here").errorCode()).isEqualTo("INVALID_CODE");
-        assertThat(code(id, "good-code#" + stateOf(url) + "\u001b[2J").errorCode()).isEqualTo("INVALID_CODE");
-        assertThat(code(id, "x".repeat(2000) + "#" + stateOf(url)).errorCode()).isEqualTo("INVALID_CODE");
+        assertThat(code(id, "good-code#" + FakeBrowser.stateOf(url) + "\u001b[2J").errorCode()).isEqualTo("INVALID_CODE");
+        assertThat(code(id, "x".repeat(2000) + "#" + FakeBrowser.stateOf(url)).errorCode()).isEqualTo("INVALID_CODE");
         assertThat(code(id, "good-code#someOtherState").errorCode()).isEqualTo("STATE_MISMATCH");
         assertThat(agent.post("/api/v1/runs/" + id + "/callback", new JsonObject().put("url",
             "http://localhost:1/cb?code=x&state=y")).status()).isEqualTo(409);
         assertThat(agent.run(id).getString("state")).isEqualTo("awaiting_user");
-        assertThat(code(id, "good-code#" + stateOf(url)).status()).isEqualTo(200);
+        assertThat(code(id, "good-code#" + FakeBrowser.stateOf(url)).status()).isEqualTo(200);
         agent.awaitState(id, "ready", 30);
     }
 
@@ -98,8 +89,8 @@ class FakePasteLoginTest {
         String id = newId();
         agent.startRun(id, "fake-claude");
         String url = agent.awaitInput(id, 30).getString("authUrl");
-        assertThat(code(id, "good-code#" + stateOf(url)).status()).isEqualTo(200);
-        AgentFixture.Response second = code(id, "good-code#" + stateOf(url));
+        assertThat(code(id, "good-code#" + FakeBrowser.stateOf(url)).status()).isEqualTo(200);
+        AgentFixture.Response second = code(id, "good-code#" + FakeBrowser.stateOf(url));
         assertThat(second.status()).isEqualTo(409);
         assertThat(second.errorCode()).isEqualTo("NOT_AWAITING_CODE");
         agent.awaitState(id, "ready", 30);
@@ -155,10 +146,10 @@ class FakePasteLoginTest {
         }
         assertThat(new java.util.HashSet<>(urls.values())).as("each login has its own URL and state").hasSize(6);
         // A code carrying another run's state is refused before it reaches the CLI.
-        assertThat(code(ids.get(0), "good-code#" + stateOf(urls.get(ids.get(1)))).errorCode())
+        assertThat(code(ids.get(0), "good-code#" + FakeBrowser.stateOf(urls.get(ids.get(1)))).errorCode())
             .isEqualTo("STATE_MISMATCH");
         for (String id : ids) {
-            assertThat(code(id, "good-code#" + stateOf(urls.get(id))).status()).isEqualTo(200);
+            assertThat(code(id, "good-code#" + FakeBrowser.stateOf(urls.get(id))).status()).isEqualTo(200);
         }
         for (String id : ids) {
             agent.awaitState(id, "ready", 60);

@@ -2,6 +2,7 @@ package dev.loginrelay.agent.e2e;
 
 import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
+import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeInternet;
 import dev.loginrelay.agent.testing.MitmProxy;
 import io.vertx.core.json.JsonObject;
@@ -35,26 +36,21 @@ class RealClaudePasteLoginTest {
     static FakeInternet net;
     static AgentFixture agent;
     static LeakCheck leaks;
+    static MitmRig rig;
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(AgentFixture.cliBin().resolve("claude")).as("run scripts/install-clis.sh").isExecutable();
-        leaks = LeakCheck.start();
-        net = FakeInternet.start(dir.resolve("net"));
-        net.idp().email("grace@example.com");
-        agent = new AgentFixture(dir).spec(net.claudeOverlay(PROVIDER)).start();
+        rig = MitmRig.start(dir, "claude", idp -> idp.email("grace@example.com"),
+            n -> n.claudeOverlay(PROVIDER));
+        net = rig.net;
+        agent = rig.agent;
+        leaks = rig.leaks;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (agent != null) {
-            agent.close();
-        }
-        if (net != null) {
-            net.close();
-        }
-        if (leaks != null) {
-            leaks.close();
+        if (rig != null) {
+            rig.close();
         }
     }
 
@@ -116,6 +112,6 @@ class RealClaudePasteLoginTest {
         String url = waiting.getString("authUrl");
         assertThat(url).startsWith("https://claude.com/cai/oauth/authorize?code=true")
             .contains("redirect_uri=https%3A%2F%2Fplatform.claude.com%2Foauth%2Fcode%2Fcallback");
-        return FakePasteLoginTest.stateOf(url);
+        return FakeBrowser.stateOf(url);
     }
 }

@@ -2,6 +2,7 @@ package dev.loginrelay.agent.e2e;
 
 import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
+import dev.loginrelay.agent.testing.FakeBrowser;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,13 +52,13 @@ class RealCodexBrowserLoginTest {
             .contains("code_challenge_method=S256").hasSize(465);
 
         AgentFixture.Response wrong = agent.post("/api/v1/runs/real-br-1/callback", new JsonObject().put("url",
-            FakeLoopbackLoginTest.callbackFor(url, "code=abc&state=WRONG")));
+            FakeBrowser.callbackFor(url, "code=abc&state=WRONG")));
         assertThat(wrong.status()).isEqualTo(400);
         assertThat(wrong.errorCode()).isEqualTo("STATE_MISMATCH");
         assertThat(agent.run("real-br-1").getString("state")).isEqualTo("awaiting_user");
 
         AgentFixture.Response relayed = agent.post("/api/v1/runs/real-br-1/callback", new JsonObject().put("url",
-            FakeLoopbackLoginTest.callbackFor(url, "code=authcode-from-browser&state={state}")));
+            FakeBrowser.callbackFor(url, "code=authcode-from-browser&state={state}")));
         assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
         assertThat(relayed.json().getInteger("cliStatus")).as("codex answers its error page").isEqualTo(200);
 

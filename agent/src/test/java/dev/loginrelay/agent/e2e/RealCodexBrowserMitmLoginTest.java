@@ -2,6 +2,7 @@ package dev.loginrelay.agent.e2e;
 
 import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
+import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeCodexIssuer;
 import dev.loginrelay.agent.testing.FakeInternet;
 import io.vertx.core.json.JsonObject;
@@ -35,26 +36,21 @@ class RealCodexBrowserMitmLoginTest {
     static FakeInternet net;
     static AgentFixture agent;
     static LeakCheck leaks;
+    static MitmRig rig;
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(AgentFixture.cliBin().resolve("codex")).as("run scripts/install-clis.sh").isExecutable();
-        leaks = LeakCheck.start();
-        net = FakeInternet.start(dir.resolve("net"));
-        net.idp().email("ada@example.com").codex().plan("pro");
-        agent = new AgentFixture(dir).spec(net.codexOverlay(PROVIDER)).start();
+        rig = MitmRig.start(dir, "codex", idp -> idp.email("ada@example.com").codex().plan("pro"),
+            n -> n.codexOverlay(PROVIDER));
+        net = rig.net;
+        agent = rig.agent;
+        leaks = rig.leaks;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (agent != null) {
-            agent.close();
-        }
-        if (net != null) {
-            net.close();
-        }
-        if (leaks != null) {
-            leaks.close();
+        if (rig != null) {
+            rig.close();
         }
     }
 
@@ -64,7 +60,7 @@ class RealCodexBrowserMitmLoginTest {
         String url = awaitAuthUrl("codex-mitm-ok");
 
         AgentFixture.Response relayed = leaks.saw(agent.post("/api/v1/runs/codex-mitm-ok/callback", new JsonObject()
-            .put("url", FakeLoopbackLoginTest.callbackFor(url,
+            .put("url", FakeBrowser.callbackFor(url,
                 "code=" + openai.authorizationCode() + "&state={state}"))));
         assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
         assertThat(relayed.json().getInteger("cliStatus")).as("codex redirects to /success").isEqualTo(302);
@@ -99,7 +95,7 @@ class RealCodexBrowserMitmLoginTest {
         int tokenCalls = net.idp().routes("auth.openai.com").size();
 
         AgentFixture.Response relayed = leaks.saw(agent.post("/api/v1/runs/codex-mitm-denied/callback",
-            new JsonObject().put("url", FakeLoopbackLoginTest.callbackFor(url,
+            new JsonObject().put("url", FakeBrowser.callbackFor(url,
                 "error=access_denied&error_description=User+denied&state={state}"))));
         assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
 
@@ -118,7 +114,7 @@ class RealCodexBrowserMitmLoginTest {
         String staleCode = "authcode-stale-" + System.nanoTime();
 
         AgentFixture.Response relayed = leaks.saw(agent.post("/api/v1/runs/codex-mitm-rejected/callback",
-            new JsonObject().put("url", FakeLoopbackLoginTest.callbackFor(url, "code=" + staleCode
+            new JsonObject().put("url", FakeBrowser.callbackFor(url, "code=" + staleCode
                 + "&state={state}"))));
         assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
         assertThat(relayed.json().getInteger("cliStatus")).as("codex shows its error page").isEqualTo(200);

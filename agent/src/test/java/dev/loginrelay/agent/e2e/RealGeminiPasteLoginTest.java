@@ -2,6 +2,7 @@ package dev.loginrelay.agent.e2e;
 
 import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
+import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeInternet;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -36,28 +37,22 @@ class RealGeminiPasteLoginTest {
     static FakeInternet net;
     static AgentFixture agent;
     static LeakCheck leaks;
+    static MitmRig rig;
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(AgentFixture.cliBin().resolve("gemini")).as("run scripts/install-clis.sh").isExecutable();
-        leaks = LeakCheck.start();
-        net = FakeInternet.start(dir.resolve("net"));
-        net.idp().email("linus@example.com");
         // Gemini needs ~4 s to its URL on an idle machine; give a busy 2-core CI box room.
-        agent = new AgentFixture(dir).spec(net.geminiOverlay(PROVIDER)
-            .put("timeouts", new JsonObject().put("startSeconds", 180))).start();
+        rig = MitmRig.start(dir, "gemini", idp -> idp.email("linus@example.com"),
+            n -> n.geminiOverlay(PROVIDER).put("timeouts", new JsonObject().put("startSeconds", 180)));
+        net = rig.net;
+        agent = rig.agent;
+        leaks = rig.leaks;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (agent != null) {
-            agent.close();
-        }
-        if (net != null) {
-            net.close();
-        }
-        if (leaks != null) {
-            leaks.close();
+        if (rig != null) {
+            rig.close();
         }
     }
 
@@ -102,8 +97,8 @@ class RealGeminiPasteLoginTest {
         String secondUrl = again.getString("authUrl");
         assertThat(secondUrl).startsWith("https://accounts.google.com/o/oauth2/v2/auth?")
             .isNotEqualTo(firstUrl);
-        assertThat(FakePasteLoginTest.stateOf(secondUrl)).as("a new state")
-            .isNotEqualTo(FakePasteLoginTest.stateOf(firstUrl));
+        assertThat(FakeBrowser.stateOf(secondUrl)).as("a new state")
+            .isNotEqualTo(FakeBrowser.stateOf(firstUrl));
         List<JsonObject> events = agent.events("gemini-mitm-bad");
         assertThat(events).filteredOn(e -> e.getString("kind").equals("attempt_failed")).hasSize(1);
         assertThat(events).filteredOn(e -> e.getString("kind").equals("auth_url_ready"))

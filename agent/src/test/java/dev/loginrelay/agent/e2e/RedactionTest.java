@@ -3,6 +3,7 @@ package dev.loginrelay.agent.e2e;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.loginrelay.agent.testing.FakeBrowser;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,17 +58,17 @@ class RedactionTest {
         agent.startRun("red-paste", "fake-claude");
         String url = agent.awaitInput("red-paste", 30).getString("authUrl");
         seen.add(agent.post("/api/v1/runs/red-paste/code", new JsonObject()
-            .put("code", PASTE_CODE + "#" + FakePasteLoginTest.stateOf(url))).body());
+            .put("code", PASTE_CODE + "#" + FakeBrowser.stateOf(url))).body());
         seen.add(agent.awaitState("red-paste", "ready", 30).encode());
 
         agent.startRun("red-loop", "fake-loopback");
         String authUrl = agent.awaitState("red-loop", "awaiting_user", 30).getString("authUrl");
         seen.add(agent.post("/api/v1/runs/red-loop/callback", new JsonObject().put("url",
-            FakeLoopbackLoginTest.callbackFor(authUrl, "code=" + CALLBACK_CODE + "&state={state}"))).body());
+            FakeBrowser.callbackFor(authUrl, "code=" + CALLBACK_CODE + "&state={state}"))).body());
         seen.add(agent.awaitState("red-loop", "ready", 30).encode());
         // A wrong-state callback whose error body could echo the code.
         seen.add(agent.post("/api/v1/runs/red-loop/callback", new JsonObject().put("url",
-            FakeLoopbackLoginTest.callbackFor(authUrl, "code=" + CALLBACK_CODE + "&state=WRONG"))).body());
+            FakeBrowser.callbackFor(authUrl, "code=" + CALLBACK_CODE + "&state=WRONG"))).body());
 
         for (String id : List.of("red-paste", "red-loop")) {
             seen.add(agent.get("/api/v1/runs/" + id + "/events?after=0").body());

@@ -2,7 +2,7 @@ package dev.loginrelay.controller.dispatch;
 
 import static dev.loginrelay.controller.dispatch.AgentKit.await;
 import static dev.loginrelay.controller.dispatch.AgentKit.awaitState;
-import static dev.loginrelay.controller.dispatch.AgentKit.callbackFor;
+import static dev.loginrelay.agent.testing.FakeBrowser.callbackFor;
 import static dev.loginrelay.controller.dispatch.AgentKit.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 

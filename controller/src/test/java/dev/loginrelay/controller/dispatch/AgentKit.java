@@ -1,19 +1,16 @@
 package dev.loginrelay.controller.dispatch;
 
+import dev.loginrelay.agent.testing.FakeCliSpecs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.loginrelay.controller.api.ApiException;
 import dev.loginrelay.controller.api.ErrorCode;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 final class AgentKit {
     static final Path AGENT_JAR = Path.of(System.getProperty("loginrelay.agent.jar",
         "../agent/target/loginrelay-agent.jar")).toAbsolutePath().normalize();
-    static final Path FAKECLI = Path.of("../agent/src/test/resources/fakecli").toAbsolutePath().normalize();
     private static final long AWAIT_SECONDS = 40;
 
     private AgentKit() {
@@ -50,40 +46,7 @@ final class AgentKit {
 
     /** A codex-like loopback login run by {@code fake-loopback.js}; {@code env} holds FAKECLI_* settings. */
     static JsonObject loopback(String name, JsonObject env, String exclusive) {
-        return new JsonObject().put("name", name).put("extends", "codex")
-            .put("command", node("fake-loopback.js", "login"))
-            .put("env", env.copy().put("CODEX_HOME", "${HOME}/.codex"))
-            .put("detect", new JsonObject()
-                .put("authUrl", "https://auth\\.example\\.test/oauth/authorize\\?[A-Za-z0-9._~%&=+\\-]+"))
-            .put("success", new JsonObject()
-                .put("credentialFiles", new JsonArray().add(".fakecli/auth.json"))
-                .put("verifyCommand", node("fake-loopback.js", "login", "status"))
-                .put("identity", new JsonObject().put("source", "file").put("file", ".fakecli/auth.json")))
-            .put("exclusive", exclusive)
-            .put("versionCommand", node("fake-loopback.js", "--version"));
-    }
-
-    private static JsonArray node(String script, String... args) {
-        JsonArray a = new JsonArray().add("node").add(FAKECLI.resolve(script).toString());
-        for (String s : args) {
-            a.add(s);
-        }
-        return a;
-    }
-
-    /** The callback URL the user's browser would land on, built from the run's auth URL. */
-    static String callbackFor(String authUrl, String query) {
-        String redirect = null;
-        String state = null;
-        for (String p : URI.create(authUrl).getRawQuery().split("&")) {
-            if (p.startsWith("redirect_uri=")) {
-                redirect = URLDecoder.decode(p.substring(13), StandardCharsets.UTF_8);
-            } else if (p.startsWith("state=")) {
-                state = p.substring(6);
-            }
-        }
-        URI r = URI.create(redirect);
-        return "http://localhost:" + r.getPort() + r.getPath() + "?" + query.replace("{state}", state);
+        return FakeCliSpecs.loopback(name, env).put("exclusive", exclusive);
     }
 
     /** Long-polls the run's events until it is in {@code state}; fails on another terminal state or the deadline. */

@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.e2e;
 
+import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeCliSpecs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -9,9 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,29 +45,6 @@ class ControllerLoginFlowsTest {
         c.close();
     }
 
-    static String callbackFor(String authUrl, String query) {
-        String redirect = null;
-        String state = null;
-        for (String p : URI.create(authUrl).getRawQuery().split("&")) {
-            if (p.startsWith("redirect_uri=")) {
-                redirect = URLDecoder.decode(p.substring(13), StandardCharsets.UTF_8);
-            } else if (p.startsWith("state=")) {
-                state = p.substring(6);
-            }
-        }
-        URI r = URI.create(redirect);
-        return "http://localhost:" + r.getPort() + r.getPath() + "?" + query.replace("{state}", state);
-    }
-
-    static String stateOf(String authUrl) {
-        for (String p : URI.create(authUrl).getRawQuery().split("&")) {
-            if (p.startsWith("state=")) {
-                return p.substring(6);
-            }
-        }
-        throw new AssertionError("no state");
-    }
-
     private static List<String> kinds(String id) throws Exception {
         List<String> out = new ArrayList<>();
         for (Object o : c.timeline(id).getJsonArray("events")) {
@@ -90,10 +65,10 @@ class ControllerLoginFlowsTest {
         assertThat(url).startsWith("https://auth.example.test/oauth/authorize?");
 
         ControllerFixture.Response wrong = c.post(id, "callback",
-            new JsonObject().put("url", callbackFor(url, "code=x&state=WRONG")), token);
+            new JsonObject().put("url", FakeBrowser.callbackFor(url, "code=x&state=WRONG")), token);
         assertThat(wrong.status()).as(wrong.body()).isEqualTo(400);
         assertThat(wrong.json().getJsonObject("error").getString("message")).containsIgnoringCase("state");
-        assertThat(c.post(id, "callback", new JsonObject().put("url", callbackFor(url, "code=ok&state={state}")),
+        assertThat(c.post(id, "callback", new JsonObject().put("url", FakeBrowser.callbackFor(url, "code=ok&state={state}")),
             token).status()).isEqualTo(200);
         JsonObject ready = c.awaitStatus(id, token, "ready", 60);
         assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("fake.user@example.com");
@@ -110,7 +85,7 @@ class ControllerLoginFlowsTest {
         for (int i = 0; i < events.size(); i++) {
             assertThat(events.getJsonObject(i).getLong("seq")).as("timeline has no gaps").isEqualTo(i + 1L);
         }
-        assertThat(events.encode()).doesNotContain(stateOf(url));
+        assertThat(events.encode()).doesNotContain(FakeBrowser.stateOf(url));
     }
 
     @Test
@@ -119,7 +94,7 @@ class ControllerLoginFlowsTest {
         String id = created.getString("id");
         String token = created.getString("sessionToken");
         String url = c.awaitSession(id, token, v -> "code".equals(v.getString("expects")), 60).getString("authUrl");
-        ControllerFixture.Response r = c.post(id, "code", new JsonObject().put("code", "good-code#" + stateOf(url)),
+        ControllerFixture.Response r = c.post(id, "code", new JsonObject().put("code", "good-code#" + FakeBrowser.stateOf(url)),
             token);
         assertThat(r.status()).as(r.body()).isIn(200, 409);
         c.awaitStatus(id, token, "ready", 60);

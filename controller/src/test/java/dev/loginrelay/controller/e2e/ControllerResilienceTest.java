@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.e2e;
 
+import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeCliSpecs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -55,7 +56,7 @@ class ControllerResilienceTest {
             JsonObject again = second.get(id, token);
             assertThat(again.getString("status")).isEqualTo("awaiting_user");
             assertThat(second.post(id, "callback", new JsonObject().put("url",
-                ControllerLoginFlowsTest.callbackFor(url, "code=ok&state={state}")), token).status()).isEqualTo(200);
+                FakeBrowser.callbackFor(url, "code=ok&state={state}")), token).status()).isEqualTo(200);
             second.awaitStatus(id, token, "ready", 60);
             JsonArray events = second.timeline(id).getJsonArray("events");
             Set<Long> agentSeqs = new HashSet<>();

@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.e2e;
 
+import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeCodexIssuer;
 import dev.loginrelay.agent.testing.FakeInternet;
 import dev.loginrelay.controller.store.DbConfig;
@@ -151,7 +152,7 @@ class QemuProviderIT {
             JsonObject waiting = c.awaitSession(id, token, v -> v.getString("authUrl") != null
                 || v.getBoolean("terminal"), 600);
             assertThat(waiting.getString("status")).as(waiting.encode()).isEqualTo("awaiting_user");
-            String callback = ControllerLoginFlowsTest.callbackFor(waiting.getString("authUrl"),
+            String callback = FakeBrowser.callbackFor(waiting.getString("authUrl"),
                 "code=" + net.idp().codex().authorizationCode() + "&state={state}");
             assertThat(callback).startsWith("http://localhost:1455/auth/callback?code=");
 

@@ -5,6 +5,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
+import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeInternet;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -59,7 +60,7 @@ class RealCodexBrowserThroughControllerTest {
             assertThat(waiting.getString("expects")).isEqualTo("callback_url");
             String authUrl = waiting.getString("authUrl");
             assertThat(authUrl).startsWith("https://auth.openai.com/oauth/authorize?");
-            String callback = ControllerLoginFlowsTest.callbackFor(authUrl,
+            String callback = FakeBrowser.callbackFor(authUrl,
                 "code=" + net.idp().codex().authorizationCode() + "&state={state}");
             assertThat(callback).startsWith("http://localhost:1455/auth/callback?code=");
 

@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.e2e;
 
+import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeCliSpecs;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class ReplicaFanOutTest {
 
             String url = a.awaitStatus(id, token, "awaiting_user", 60).getString("authUrl");
             assertThat(a.post(id, "callback", new JsonObject().put("url",
-                ControllerLoginFlowsTest.callbackFor(url, "code=ok&state={state}")), token).status()).isEqualTo(200);
+                FakeBrowser.callbackFor(url, "code=ok&state={state}")), token).status()).isEqualTo(200);
             done.get(60, TimeUnit.SECONDS); // the stream ends after the terminal status
             List<String> statuses = seen.stream().map(v -> v.getString("status")).distinct().toList();
             assertThat(statuses).containsSubsequence("awaiting_user", "ready");

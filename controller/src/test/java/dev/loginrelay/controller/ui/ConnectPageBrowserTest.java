@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.ui;
 
+import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeCliSpecs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -97,7 +98,7 @@ class ConnectPageBrowserTest {
         b.shot("connect-1-loopback-waiting-phone");
         b.size(Browser.DESKTOP);
 
-        type("#callback-input", UiController.callbackFor(authUrl, "code=ok&state={state}"));
+        type("#callback-input", FakeBrowser.callbackFor(authUrl, "code=ok&state={state}"));
 
         b.text("#account-email", "fake.user@example.com", 60);
         assertThat(b.find("#status").getText()).isEqualTo("Connected");
@@ -118,11 +119,11 @@ class ConnectPageBrowserTest {
         assertThat(b.visible("#callback-error", 5).getText())
             .contains("expects http://localhost:" + port + "/auth/callback");
         assertThat(b.find("#callback-input").getAttribute("aria-invalid")).isEqualTo("true");
-        type("#callback-input", UiController.callbackFor(authUrl, "code=x&state=someone-else"));
+        type("#callback-input", FakeBrowser.callbackFor(authUrl, "code=x&state=someone-else"));
         assertThat(b.visible("#callback-error", 5).getText()).contains("different sign-in");
         type("#callback-input", authUrl);
         assertThat(b.visible("#callback-error", 5).getText()).contains("sign-in link itself");
-        type("#callback-input", UiController.callbackFor(authUrl, "state={state}"));
+        type("#callback-input", FakeBrowser.callbackFor(authUrl, "state={state}"));
         assertThat(b.visible("#callback-error", 5).getText()).contains("no code=");
         type("#callback-input", "localhost callback please");
         assertThat(b.visible("#callback-error", 5).getText()).contains("not a web address");
@@ -149,7 +150,7 @@ class ConnectPageBrowserTest {
         String authUrl = startLoopback("demo-failure");
 
         type("#callback-input",
-            UiController.callbackFor(authUrl, "error=access_denied&error_description=User%20denied&state={state}"));
+            FakeBrowser.callbackFor(authUrl, "error=access_denied&error_description=User%20denied&state={state}"));
 
         b.text("#status", "Sign-in failed", 60);
         assertThat(b.find("#failure-reason").getText())
@@ -210,7 +211,7 @@ class ConnectPageBrowserTest {
         b.shot("connect-6-paste-code-invalid");
         assertThat(sent()).isEqualTo("[]");
 
-        type("#code-input", "good-code#" + UiController.param(authUrl, "state"));
+        type("#code-input", "good-code#" + FakeBrowser.stateOf(authUrl));
         b.text("#status", "Connected", 60);
     }
 
@@ -264,7 +265,7 @@ class ConnectPageBrowserTest {
             b.keys(Keys.TAB);
         }
         assertThat(b.focused()).isEqualTo("callback-input");
-        b.keys(UiController.callbackFor(authUrl, "code=ok&state={state}"), Keys.ENTER);
+        b.keys(FakeBrowser.callbackFor(authUrl, "code=ok&state={state}"), Keys.ENTER);
         b.text("#status", "Connected", 60);
         assertThat(b.js("return document.activeElement.className;")).as("the result gets the focus")
             .isEqualTo("result-h");

@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.ui;
 
+import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeCliSpecs;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -62,7 +63,7 @@ class OperatorsPageBrowserTest {
         String id = create(user);
         String authUrl = c.awaitStatus(id, "awaiting_user", 60).getString("authUrl");
         UiController.Response r = c.call("POST", "/api/v1/auth-sessions/" + id + "/callback",
-            new JsonObject().put("url", UiController.callbackFor(authUrl, query)).encode(), UiController.OPERATOR,
+            new JsonObject().put("url", FakeBrowser.callbackFor(authUrl, query)).encode(), UiController.OPERATOR,
             Map.of());
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         c.awaitStatus(id, status, 60);

@@ -129,13 +129,6 @@ final class UiController implements AutoCloseable {
         throw new AssertionError("session " + id + " is not " + status + " after " + seconds + " s: " + last);
     }
 
-    /** The loopback callback URL the user's browser would land on for {@code authUrl}; {state} is replaced. */
-    static String callbackFor(String authUrl, String query) {
-        URI redirect = URI.create(param(authUrl, "redirect_uri"));
-        return "http://localhost:" + redirect.getPort() + redirect.getPath() + "?"
-            + query.replace("{state}", param(authUrl, "state"));
-    }
-
     static String param(String url, String name) {
         for (String p : URI.create(url).getRawQuery().split("&")) {
             if (p.startsWith(name + "=")) {
