@@ -77,25 +77,11 @@ if $reuse && [ -f "$work/golden/state.bin" ] && [ -f "$work/golden/disk.qcow2" ]
   accel=$(cat "$work/golden/accel")
   vlog "reusing the snapshot in $work/golden ($accel)"
 else
-# 1. cold boot
+# 1. cold boot, 2. snapshot: the disk overlay and the memory state together are the golden snapshot
 cold=$work/golden-src
 rm -rf "$cold" "$work/golden"; mkdir -p "$cold" "$work/golden"
 new_token "$cold"
-t0=$(now_ms)
-vm_launch "$cold" "$img" "$accel" "$img/rootfs.ext4"
-vm_wait_health "$cold" "$timeout"
-cold_ms=$(( $(now_ms) - t0 ))
-vlog "cold boot to agent ready: ${cold_ms} ms"
-
-# 2. snapshot: the disk overlay and the memory state together are the golden snapshot
-t0=$(now_ms)
-vm_save "$cold" "$work/golden/state.bin"
-mv "$cold/disk.qcow2" "$work/golden/disk.qcow2"
-echo "$accel" > "$work/golden/accel"
-# The snapshot goes with this exact image (its disk is an overlay of rootfs.ext4): record which one.
-cp "$img/manifest.json" "$work/golden/manifest.json"
-save_ms=$(( $(now_ms) - t0 ))
-vlog "snapshot saved in ${save_ms} ms ($(du -h "$work/golden/state.bin" | cut -f1) state)"
+vm_make_golden "$cold" "$img" "$accel" "$work/golden" "$timeout"
 rm -rf "$cold"
 fi
 

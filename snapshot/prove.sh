@@ -70,18 +70,7 @@ tar -C "$work/src/bundle" -cf "$work/src/providers.tar" .
 new_token "$work/src"
 accel=$(vm_accel "$img")
 plog "accelerator: $accel"
-t0=$(now_ms)
-vm_launch "$work/src" "$img" "$accel" "$img/rootfs.ext4"
-vm_wait_health "$work/src" "$timeout"
-cold_ms=$(( $(now_ms) - t0 ))
-plog "cold boot to agent ready: ${cold_ms} ms"
-t0=$(now_ms)
-vm_save "$work/src" "$work/golden/state.bin"
-mv "$work/src/disk.qcow2" "$work/golden/disk.qcow2"
-echo "$accel" > "$work/golden/accel"
-cp "$img/manifest.json" "$work/golden/manifest.json"
-save_ms=$(( $(now_ms) - t0 ))
-plog "memory snapshot saved: ${save_ms} ms ($(du -h "$work/golden/state.bin" | cut -f1))"
+vm_make_golden "$work/src" "$img" "$accel" "$work/golden" "$timeout"
 
 # 3. two clones, one login each
 api() { # DIR METHOD PATH [BODY]

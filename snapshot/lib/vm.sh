@@ -108,6 +108,26 @@ vm_save() {
   vm_kill "$dir"
 }
 
+# vm_make_golden SRC IMAGE_DIR ACCEL GOLDEN SECS: cold-boots the image in SRC (its token and per-VM files already
+# there) until the agent answers, then saves it as the golden snapshot in GOLDEN: state.bin, disk.qcow2, accel and
+# the image's manifest.json. Sets cold_ms and save_ms.
+vm_make_golden() {
+  local src=$1 img=$2 accel=$3 golden=$4 secs=$5 t0
+  t0=$(now_ms)
+  vm_launch "$src" "$img" "$accel" "$img/rootfs.ext4"
+  vm_wait_health "$src" "$secs"
+  cold_ms=$(( $(now_ms) - t0 ))
+  vlog "cold boot to agent ready: ${cold_ms} ms"
+  t0=$(now_ms)
+  vm_save "$src" "$golden/state.bin"
+  mv "$src/disk.qcow2" "$golden/disk.qcow2"
+  echo "$accel" > "$golden/accel"
+  # The snapshot goes with this exact image (its disk is an overlay of rootfs.ext4): record which one.
+  cp "$img/manifest.json" "$golden/manifest.json"
+  save_ms=$(( $(now_ms) - t0 ))
+  vlog "snapshot saved in ${save_ms} ms ($(du -h "$golden/state.bin" | cut -f1) state)"
+}
+
 # vm_restore DIR STATE: feeds STATE to a VM started with vm_launch ... incoming, resumes it, sets its clock, then
 # reseeds its kernel RNG with host entropy and gives it DIR/token (guest: /opt/loginrelay/bin/loginrelay-restored).
 # Prints the first kernel UUID the clone produced after the reseed.
