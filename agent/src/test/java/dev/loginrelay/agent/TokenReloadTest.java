@@ -36,12 +36,7 @@ class TokenReloadTest {
     @Test
     void acceptsOnlyTheNewTokenAfterReload() throws Exception {
         Path tokenFile = tmp.resolve("agent.token");
-        Files.writeString(tokenFile, "snapshot-token-0123456789\n");
-        AgentConfig config = AgentConfig.from(Map.of("LOGINRELAY_AGENT_PORT", "0",
-            "LOGINRELAY_AGENT_WORK_DIR", tmp.resolve("work").toString(),
-            "LOGINRELAY_AGENT_TOKEN_FILE", tokenFile.toString(),
-            "LOGINRELAY_AGENT_LOCK_DIR", tmp.resolve("locks").toString()), List.of());
-        Agent agent = Agent.deploy(vertx, config).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Agent agent = agentWithToken(tokenFile, "snapshot-token-0123456789");
         assertThat(status(agent, "snapshot-token-0123456789")).isEqualTo(200);
 
         Files.writeString(tokenFile, "clone-token-abcdefghijklmn\n");
@@ -54,12 +49,7 @@ class TokenReloadTest {
     @Test
     void keepsTheOldTokenWhenTheNewFileIsUnusable() throws Exception {
         Path tokenFile = tmp.resolve("agent.token");
-        Files.writeString(tokenFile, "snapshot-token-0123456789\n");
-        AgentConfig config = AgentConfig.from(Map.of("LOGINRELAY_AGENT_PORT", "0",
-            "LOGINRELAY_AGENT_WORK_DIR", tmp.resolve("work").toString(),
-            "LOGINRELAY_AGENT_TOKEN_FILE", tokenFile.toString(),
-            "LOGINRELAY_AGENT_LOCK_DIR", tmp.resolve("locks").toString()), List.of());
-        Agent agent = Agent.deploy(vertx, config).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Agent agent = agentWithToken(tokenFile, "snapshot-token-0123456789");
 
         Files.writeString(tokenFile, "short\n");
         assertThat(agent.reloadToken().toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(10));
@@ -69,6 +59,16 @@ class TokenReloadTest {
 
         assertThat(status(agent, "snapshot-token-0123456789")).isEqualTo(200);
         assertThat(tokenFile).doesNotExist();
+    }
+
+    /** An agent on a free port whose token file holds {@code token}. */
+    private Agent agentWithToken(Path tokenFile, String token) throws Exception {
+        Files.writeString(tokenFile, token + "\n");
+        AgentConfig config = AgentConfig.from(Map.of("LOGINRELAY_AGENT_PORT", "0",
+            "LOGINRELAY_AGENT_WORK_DIR", tmp.resolve("work").toString(),
+            "LOGINRELAY_AGENT_TOKEN_FILE", tokenFile.toString(),
+            "LOGINRELAY_AGENT_LOCK_DIR", tmp.resolve("locks").toString()), List.of());
+        return Agent.deploy(vertx, config).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     private static int status(Agent agent, String bearer) throws Exception {
