@@ -27,6 +27,12 @@ const PLAIN = {
     + 'ask your administrator to enable device-code sign-in.',
   DEVICE_AUTH_EXPIRED: 'The one-time code expired before the sign-in was approved.',
   INPUT_ENDED: 'The CLI stopped waiting for the code.',
+  FAILED: 'The sign-in did not finish.',
+  LOCK_FAILED: 'Another sign-in on the same machine could not be waited for. Try again in a minute.',
+  AUTH_URL_UNUSABLE: 'The CLI printed a sign-in link that LoginRelay cannot complete for you.',
+  CLI_UNREACHABLE: 'LoginRelay could not hand your step to the CLI: it had stopped listening.',
+  CREDENTIALS_STALE: 'The CLI did not save new credentials for this sign-in, so you are not signed in.',
+  CREDENTIALS_UNREADABLE: 'The CLI saved credentials that LoginRelay could not read to check them.',
 };
 
 /** The plain-words reason of an error code; unknown codes get a generic sentence with the code. */

@@ -1,5 +1,6 @@
 package dev.loginrelay.agent;
 
+import dev.loginrelay.agent.config.AgentConfig;
 import dev.loginrelay.agent.doctor.Doctor;
 import dev.loginrelay.agent.provider.ProviderCatalog;
 import io.vertx.core.Vertx;

@@ -1,5 +1,6 @@
 package dev.loginrelay.agent;
 
+import dev.loginrelay.agent.config.AgentConfig;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

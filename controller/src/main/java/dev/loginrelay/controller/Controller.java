@@ -4,13 +4,13 @@ import dev.loginrelay.controller.api.SessionRoutes;
 import dev.loginrelay.controller.api.SessionStream;
 import dev.loginrelay.controller.api.UiRoutes;
 import dev.loginrelay.controller.api.WebRoutes;
-import dev.loginrelay.controller.dispatch.AgentClient;
+import dev.loginrelay.controller.agents.AgentClient;
 import dev.loginrelay.controller.dispatch.DispatchService;
-import dev.loginrelay.controller.dispatch.VmProvider;
+import dev.loginrelay.controller.vm.VmPool;
 import dev.loginrelay.controller.metrics.SessionMetrics;
 import dev.loginrelay.controller.session.ProviderDirectory;
 import dev.loginrelay.controller.session.SessionService;
-import dev.loginrelay.controller.session.SessionState;
+import dev.loginrelay.controller.session.SessionMoves;
 import dev.loginrelay.controller.session.TimeoutSweeper;
 import dev.loginrelay.controller.store.ChangeListener;
 import dev.loginrelay.controller.store.Db;
@@ -25,8 +25,6 @@ import io.vertx.core.http.HttpServerOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
-
 /**
  * The controller as one verticle: database (migrated at start), dispatch to agents, sweeper, change fan-out and the
  * HTTP API share its context. {@link ControllerMain} deploys it for {@code java -jar}; tests deploy it in-process.
@@ -35,22 +33,29 @@ public final class Controller extends VerticleBase {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
 
     private final ControllerConfig config;
-    private final VmProvider vms;
+    private final VmPool vms;
+    private final AgentClient agents;
     private Db db;
     private DispatchService dispatch;
     private TimeoutSweeper sweeper;
     private ChangeListener listener;
     private HttpServer server;
 
-    private Controller(ControllerConfig config, VmProvider vms) {
+    private Controller(ControllerConfig config, VmPool vms, AgentClient agents) {
         this.config = config;
         this.vms = vms;
+        this.agents = agents;
     }
 
     /** Deploys a controller; {@code config} must carry the database URL and both secrets already. */
-    public static Future<Controller> deploy(Vertx vertx, ControllerConfig config, VmProvider vms) {
-        Controller c = new Controller(config, vms);
+    public static Future<Controller> deploy(Vertx vertx, ControllerConfig config, VmPool vms, AgentClient agents) {
+        Controller c = new Controller(config, vms, agents);
         return vertx.deployVerticle(c).map(id -> c);
+    }
+
+    /** The same with an agent client of its own (tests with a hand-made pool). */
+    public static Future<Controller> deploy(Vertx vertx, ControllerConfig config, VmPool vms) {
+        return deploy(vertx, config, vms, new AgentClient(vertx));
     }
 
     @Override
@@ -61,46 +66,31 @@ public final class Controller extends VerticleBase {
         db = Db.create(vertx, dbConfig);
         SessionStore store = new SessionStore(db);
         SessionMetrics metrics = new SessionMetrics();
-        dispatch = new DispatchService(vertx, vms, new AgentClient(vertx), store, metrics, config.agentLostAfter());
+        SessionMoves moves = new SessionMoves(store, metrics);
+        dispatch = new DispatchService(vertx, vms, agents, moves, config.agentLostAfter());
         return db.migrate()
             .compose(n -> vms.providers())
             .compose(doctor -> {
                 ProviderDirectory providers = new ProviderDirectory(doctor);
-                SessionService sessions = new SessionService(store, new SessionEventStore(db), dispatch, providers,
-                    metrics, config::ttlOf);
+                SessionService sessions = new SessionService(store, new SessionEventStore(db), moves, dispatch,
+                    providers, config::ttlOf);
                 listener = new ChangeListener(vertx, dbConfig).start();
-                sweeper = new TimeoutSweeper(vertx, store, dispatch, metrics, config.sweepInterval());
+                sweeper = new TimeoutSweeper(vertx, store, moves, dispatch, metrics, config.sweepInterval());
                 WebRoutes web = new WebRoutes(vertx, metrics, sweeper::refreshGauge);
                 SessionRoutes api = new SessionRoutes(vertx, sessions, providers, config.apiKey(),
-                    config.operatorToken(), new SessionStream(vertx, store));
+                    config.operatorToken(), new SessionStream(vertx, sessions));
                 return vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost())
                         .setPort(config.httpPort()))
                     .requestHandler(web.router(api, new UiRoutes(sessions, config.uiDemo())))
-                    .listen();
+                    .listen()
+                    .map(s -> {
+                        server = s;
+                        log.info("controller {} listening on {}:{}", config.replicaId(), config.httpHost(),
+                            s.actualPort());
+                        return sessions;
+                    });
             })
-            .compose(s -> {
-                server = s;
-                log.info("controller {} listening on {}:{}", config.replicaId(), config.httpHost(), s.actualPort());
-                return reconcile(store);
-            });
-    }
-
-    private Future<Void> reconcile(SessionStore store) {
-        Future<List<dev.loginrelay.controller.session.AuthSession>> open = Future.all(List.of(
-                store.list(SessionState.PENDING, null, 1000), store.list(SessionState.STARTING, null, 1000),
-                store.list(SessionState.AWAITING_USER, null, 1000), store.list(SessionState.VERIFYING, null, 1000)))
-            .map(all -> all.<List<dev.loginrelay.controller.session.AuthSession>>list().stream()
-                .flatMap(List::stream).toList());
-        // Which agents this replica's provider made: a session whose agent is one of them and is gone lost it.
-        Future<java.util.function.Predicate<String>> started = vms.madeHere();
-        return Future.all(open, started).compose(both -> {
-            List<dev.loginrelay.controller.session.AuthSession> list = both.resultAt(0);
-            java.util.function.Predicate<String> mine = both.resultAt(1);
-            if (!list.isEmpty()) {
-                log.info("reconciling {} open sessions", list.size());
-            }
-            return dispatch.reconcile(list, mine);
-        });
+            .compose(sessions -> sessions.open().compose(dispatch::reconcile));
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.loginrelay.controller.support.Secret;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,12 +17,8 @@ import java.util.Objects;
  * @param databaseUrl  JDBC URL of PostgreSQL; null = embedded PostgreSQL under {@code dataDir/pg}
  * @param apiKey       key that creates sessions (the product's backend); null = read or generate {@code dataDir/api-key}
  * @param operatorToken token of operator endpoints; null = read or generate {@code dataDir/operator-token}
- * @param vmProvider   {@code local} (agents as local processes), {@code static} (a list of agent URLs) or
- *                     {@code qemu} (a VM per session from the golden image; its settings: {@code LOGINRELAY_QEMU_*},
- *                     read by {@link dev.loginrelay.controller.dispatch.QemuVmConfig#fromEnv})
- * @param agentJar     the agent jar the local provider starts
- * @param cliPath      PATH dirs holding the CLIs, passed to local agents
- * @param staticAgents {@code id=url=tokenfile,...} for the static provider
+ * @param vmProvider   the VM back-end's name ({@code local}, {@code static}, {@code qemu}); each back-end reads and
+ *                     validates its own settings ({@link Backends})
  * @param sessionTtl   default session deadline; {@code providerTtl} overrides it per provider
  * @param agentLostAfter how long an agent may stop answering before its sessions fail
  * @param uiDemo       serve {@code POST /ui/sessions}, which creates sessions for the bundled Connect page with the
@@ -31,8 +26,7 @@ import java.util.Objects;
  */
 public record ControllerConfig(String httpHost, int httpPort, Path dataDir, String databaseUrl, String databaseUser,
                                Secret databasePassword, int databasePoolSize, Secret apiKey, Secret operatorToken,
-                               String vmProvider, Path agentJar, List<Path> cliPath, Path agentProvidersDir,
-                               String staticAgents, Duration sessionTtl, Map<String, Duration> providerTtl,
+                               String vmProvider, Duration sessionTtl, Map<String, Duration> providerTtl,
                                Duration sweepInterval, Duration agentLostAfter, String replicaId, boolean uiDemo) {
 
     public ControllerConfig {
@@ -44,13 +38,10 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
         if (databasePoolSize < 1) {
             throw new IllegalArgumentException("LOGINRELAY_DATABASE_POOL_SIZE cannot be less than 1");
         }
-        if (!List.of("local", "static", "qemu").contains(vmProvider)) {
-            throw new IllegalArgumentException("LOGINRELAY_VM_PROVIDER must be local, static or qemu, not " + vmProvider);
+        if (!Backends.ALL.knows(vmProvider)) {
+            throw new IllegalArgumentException("LOGINRELAY_VM_PROVIDER must be one of "
+                + String.join(", ", Backends.ALL.names()) + ", not " + vmProvider);
         }
-        if (vmProvider.equals("static") && (staticAgents == null || staticAgents.isBlank())) {
-            throw new IllegalArgumentException("LOGINRELAY_STATIC_AGENTS is required when LOGINRELAY_VM_PROVIDER=static");
-        }
-        cliPath = List.copyOf(cliPath);
         providerTtl = Map.copyOf(providerTtl);
         if (sessionTtl.isNegative() || sessionTtl.isZero()) {
             throw new IllegalArgumentException("LOGINRELAY_SESSION_TTL_SECONDS must be positive");
@@ -61,15 +52,11 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
     public static ControllerConfig fromEnv(Map<String, String> env) {
         Path data = Path.of(env.getOrDefault("LOGINRELAY_DATA_DIR", ".loginrelay/controller")).toAbsolutePath()
             .normalize();
-        String cli = env.getOrDefault("LOGINRELAY_CLI_PATH", "");
         return new ControllerConfig(env.getOrDefault("LOGINRELAY_HTTP_HOST", "127.0.0.1"),
             integer(env, "LOGINRELAY_HTTP_PORT", 8080), data, blankToNull(env.get("LOGINRELAY_DATABASE_URL")),
             env.getOrDefault("LOGINRELAY_DATABASE_USER", "postgres"), secret(env, "LOGINRELAY_DATABASE_PASSWORD"),
             integer(env, "LOGINRELAY_DATABASE_POOL_SIZE", 10), secret(env, "LOGINRELAY_API_KEY"),
             secret(env, "LOGINRELAY_OPERATOR_TOKEN"), env.getOrDefault("LOGINRELAY_VM_PROVIDER", "local"),
-            Path.of(env.getOrDefault("LOGINRELAY_AGENT_JAR", defaultAgentJar())).toAbsolutePath().normalize(),
-            cli.isBlank() ? List.of() : Arrays.stream(cli.split(":")).filter(s -> !s.isBlank()).map(Path::of).toList(),
-            path(env.get("LOGINRELAY_AGENT_PROVIDERS_DIR")), env.get("LOGINRELAY_STATIC_AGENTS"),
             Duration.ofSeconds(integer(env, "LOGINRELAY_SESSION_TTL_SECONDS", 300)),
             ttls(env.getOrDefault("LOGINRELAY_PROVIDER_TTLS", "")),
             Duration.ofMillis(integer(env, "LOGINRELAY_SWEEP_INTERVAL_MS", 1000)),
@@ -81,11 +68,6 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
     /** The session deadline for a provider. */
     public Duration ttlOf(String provider) {
         return providerTtl.getOrDefault(provider, sessionTtl);
-    }
-
-    private static String defaultAgentJar() {
-        // Next to the controller jar in a release; the module layout in a checkout.
-        return "agent/target/loginrelay-agent.jar";
     }
 
     private static Map<String, Duration> ttls(String spec) {
@@ -137,23 +119,19 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
         };
     }
 
-    private static Path path(String v) {
-        return v == null || v.isBlank() ? null : Path.of(v).toAbsolutePath().normalize();
-    }
-
     private static String blankToNull(String v) {
         return v == null || v.isBlank() ? null : v.strip();
     }
 
     public ControllerConfig withSecrets(Secret newApiKey, Secret newOperatorToken) {
         return new ControllerConfig(httpHost, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
-            databasePoolSize, newApiKey, newOperatorToken, vmProvider, agentJar, cliPath, agentProvidersDir,
-            staticAgents, sessionTtl, providerTtl, sweepInterval, agentLostAfter, replicaId, uiDemo);
+            databasePoolSize, newApiKey, newOperatorToken, vmProvider,
+            sessionTtl, providerTtl, sweepInterval, agentLostAfter, replicaId, uiDemo);
     }
 
     public ControllerConfig withDatabase(String url, String user, Secret password) {
         return new ControllerConfig(httpHost, httpPort, dataDir, url, user, password, databasePoolSize, apiKey,
-            operatorToken, vmProvider, agentJar, cliPath, agentProvidersDir, staticAgents, sessionTtl, providerTtl,
+            operatorToken, vmProvider, sessionTtl, providerTtl,
             sweepInterval, agentLostAfter, replicaId, uiDemo);
     }
 
@@ -161,8 +139,8 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
     public String describe() {
         return "http=" + httpHost + ":" + httpPort + " dataDir=" + dataDir + " database="
             + (databaseUrl == null ? "embedded" : maskUrl(databaseUrl)) + " pool=" + databasePoolSize
-            + " apiKey=<masked> operatorToken=<masked> vmProvider=" + vmProvider + " agentJar=" + agentJar
-            + " cliPath=" + cliPath + " sessionTtl=" + sessionTtl.toSeconds() + "s providerTtl=" + providerTtl
+            + " apiKey=<masked> operatorToken=<masked> vmProvider=" + vmProvider
+            + " sessionTtl=" + sessionTtl.toSeconds() + "s providerTtl=" + providerTtl
             + " replica=" + replicaId + " uiDemo=" + uiDemo;
     }
 

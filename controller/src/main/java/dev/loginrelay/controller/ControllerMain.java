@@ -1,7 +1,7 @@
 package dev.loginrelay.controller;
 
-import dev.loginrelay.controller.dispatch.VmProvider;
-import dev.loginrelay.controller.dispatch.VmProviders;
+import dev.loginrelay.controller.vm.VmPool;
+import dev.loginrelay.controller.agents.AgentClient;
 import dev.loginrelay.controller.support.Secret;
 import dev.loginrelay.controller.support.SecretFiles;
 import io.vertx.core.Vertx;
@@ -52,16 +52,17 @@ public final class ControllerMain {
         log.info("loginrelay-controller starting: {}", effective.describe());
 
         Vertx vertx = Vertx.vertx();
-        VmProvider vms = VmProviders.create(vertx, effective);
+        AgentClient agents = new AgentClient(vertx);
+        VmPool vms = Backends.create(vertx, effective, System.getenv(), agents);
         EmbeddedDatabase db = embedded;
-        Controller.deploy(vertx, effective, vms).onFailure(e -> {
+        Controller.deploy(vertx, effective, vms, agents).onFailure(e -> {
             log.error("controller failed to start: {}", e.getMessage(), e);
             System.exit(1);
         });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 // Agents of sessions in flight are left running: they are the sessions' VMs, and a restarted
-                // controller resumes them (VmProvider.find). Idle ones have been released already.
+                // controller resumes them (VmPool.find). Idle ones have been released already.
                 vertx.close().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
             } catch (Exception e) {
                 log.warn("shutdown did not complete cleanly: {}", e.toString());

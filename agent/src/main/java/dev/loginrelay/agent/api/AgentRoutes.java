@@ -3,6 +3,7 @@ package dev.loginrelay.agent.api;
 import dev.loginrelay.agent.doctor.Doctor;
 import dev.loginrelay.agent.provider.ProviderCatalog;
 import dev.loginrelay.agent.run.RunService;
+import dev.loginrelay.agent.run.RunState;
 import dev.loginrelay.agent.support.Secret;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -147,7 +148,7 @@ public final class AgentRoutes {
                 sent[0] = seq;
                 res.write("id: " + seq + "\nevent: " + e.getString("kind") + "\ndata: " + e.encode() + "\n\n");
             }
-            if (isTerminalKind(e.getString("state"))) {
+            if (RunState.fromWire(e.getString("state")).isTerminal()) {
                 vertx.runOnContext(v -> end.run());
             }
         });
@@ -162,13 +163,6 @@ public final class AgentRoutes {
             vertx.cancelTimer(keepAlive);
             stop[0].run();
         });
-    }
-
-    private static boolean isTerminalKind(String state) {
-        return switch (state) {
-            case "ready", "failed", "timeout", "cancelled" -> true;
-            default -> false;
-        };
     }
 
     private void relayCallback(RoutingContext ctx) {

@@ -1,5 +1,7 @@
 package dev.loginrelay.agent.api;
 
+import dev.loginrelay.agent.error.ApiException;
+import dev.loginrelay.agent.error.ErrorCode;
 import dev.loginrelay.agent.support.Secret;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;

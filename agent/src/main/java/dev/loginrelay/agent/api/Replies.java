@@ -1,5 +1,6 @@
 package dev.loginrelay.agent.api;
 
+import dev.loginrelay.agent.error.ErrorCode;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 

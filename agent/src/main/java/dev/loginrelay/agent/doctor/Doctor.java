@@ -1,6 +1,6 @@
 package dev.loginrelay.agent.doctor;
 
-import dev.loginrelay.agent.AgentConfig;
+import dev.loginrelay.agent.config.AgentConfig;
 import dev.loginrelay.agent.provider.ProviderCatalog;
 import dev.loginrelay.agent.provider.ProviderSpec;
 import dev.loginrelay.agent.pty.PtyProbe;

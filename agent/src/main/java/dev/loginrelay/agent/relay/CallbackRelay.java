@@ -1,7 +1,7 @@
 package dev.loginrelay.agent.relay;
 
-import dev.loginrelay.agent.api.ApiException;
-import dev.loginrelay.agent.api.ErrorCode;
+import dev.loginrelay.agent.error.ApiException;
+import dev.loginrelay.agent.error.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;

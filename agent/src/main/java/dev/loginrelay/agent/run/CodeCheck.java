@@ -1,7 +1,7 @@
 package dev.loginrelay.agent.run;
 
-import dev.loginrelay.agent.api.ApiException;
-import dev.loginrelay.agent.api.ErrorCode;
+import dev.loginrelay.agent.error.ApiException;
+import dev.loginrelay.agent.error.ErrorCode;
 import dev.loginrelay.agent.provider.ProviderSpec;
 
 import java.nio.charset.StandardCharsets;

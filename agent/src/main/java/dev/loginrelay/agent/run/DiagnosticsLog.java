@@ -37,7 +37,7 @@ final class DiagnosticsLog implements AutoCloseable {
     }
 
     void write(String runId, RunEvent e) {
-        String line = e.at() + " seq=" + e.seq() + " kind=" + e.kind() + " state=" + e.state().wireName()
+        String line = e.at() + " seq=" + e.seq() + " kind=" + e.kind().wireName() + " state=" + e.state().wireName()
             + " " + redacted(e.detail()) + "\n";
         writer.execute(() -> append(fileOf(runId), line));
     }

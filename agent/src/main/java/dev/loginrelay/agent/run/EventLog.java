@@ -31,7 +31,7 @@ final class EventLog {
         this.vertx = vertx;
     }
 
-    RunEvent append(String kind, RunState state, JsonObject detail) {
+    RunEvent append(EventKind kind, RunState state, JsonObject detail) {
         long seq = events.isEmpty() ? 1 : events.get(events.size() - 1).seq() + 1;
         if (events.size() >= MAX_EVENTS) {
             events.remove(0);

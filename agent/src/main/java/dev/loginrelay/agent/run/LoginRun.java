@@ -1,7 +1,8 @@
 package dev.loginrelay.agent.run;
 
-import dev.loginrelay.agent.api.ApiException;
-import dev.loginrelay.agent.api.ErrorCode;
+import dev.loginrelay.agent.provider.ScanRulesOf;
+import dev.loginrelay.agent.error.ApiException;
+import dev.loginrelay.agent.error.ErrorCode;
 import dev.loginrelay.agent.provider.ProviderSpec;
 import dev.loginrelay.agent.provider.ProviderSpec.RelayMode;
 import dev.loginrelay.agent.pty.PtyRunner;
@@ -72,7 +73,8 @@ public final class LoginRun {
     }
 
     void start() {
-        life.record("started", new JsonObject().put("provider", spec.name()).put("relay", spec.relay().wireName()));
+        life.record(EventKind.STARTED, new JsonObject().put("provider", spec.name())
+            .put("relay", spec.relay().wireName()));
         if (spec.exclusive() == null) {
             launch();
         } else {
@@ -85,16 +87,17 @@ public final class LoginRun {
             if (life.state().isTerminal()) {
                 process.release();
             } else if (ar.succeeded() && ar.result()) {
-                life.move(RunState.STARTING, "dequeued", new JsonObject());
+                life.move(RunState.STARTING, EventKind.DEQUEUED, new JsonObject());
                 launch();
             } else {
                 if (ar.failed()) {
-                    life.fail("LOCK_FAILED", "cannot take host lock " + spec.exclusive() + ": "
+                    life.fail(RunFailure.LOCK_FAILED, "cannot take host lock " + spec.exclusive() + ": "
                         + ar.cause().getMessage());
                     return;
                 }
                 if (life.state() != RunState.QUEUED) {
-                    life.move(RunState.QUEUED, "queued", new JsonObject().put("group", spec.exclusive()).put("reason",
+                    life.move(RunState.QUEUED, EventKind.QUEUED, new JsonObject().put("group", spec.exclusive())
+                        .put("reason",
                         "another " + spec.name() + " login holds " + spec.exclusive() + " on this host"));
                     life.armTimer("queue", spec.timeouts().userSeconds(), "the host lock " + spec.exclusive());
                 }
@@ -108,9 +111,9 @@ public final class LoginRun {
         process.launch(new TerminalScanner(ScanRulesOf.of(spec)),
             scan -> deps.context().runOnContext(v -> scan.forEach(this::onScan)),
             code -> deps.context().runOnContext(v -> onExit(code)),
-            err -> deps.context().runOnContext(v -> life.fail("CLI_START_FAILED", err)))
-            .onSuccess(cmd -> life.record("cli_started", new JsonObject().put("command", cmd)))
-            .onFailure(e -> life.fail("CLI_START_FAILED", e.getMessage()));
+            err -> deps.context().runOnContext(v -> life.fail(RunFailure.CLI_START_FAILED, err)))
+            .onSuccess(cmd -> life.record(EventKind.CLI_STARTED, new JsonObject().put("command", cmd)))
+            .onFailure(e -> life.fail(RunFailure.CLI_START_FAILED, e.getMessage()));
     }
 
     private String waitingForAtStart() {
@@ -144,47 +147,48 @@ public final class LoginRun {
         try {
             retry = step.authUrl(url);
         } catch (IllegalArgumentException ex) {
-            life.fail("AUTH_URL_UNUSABLE", "the CLI printed an auth URL without a loopback redirect: "
+            life.fail(RunFailure.AUTH_URL_UNUSABLE, "the CLI printed an auth URL without a loopback redirect: "
                 + ex.getMessage());
             return;
         }
         JsonObject detail = new JsonObject().put("authUrl", url).put("expects", spec.relay().expects())
             .put("retry", retry);
-        if (!life.move(RunState.AWAITING_USER, "auth_url_ready", detail)) {
-            life.record("auth_url_ready", detail);
+        if (!life.move(RunState.AWAITING_USER, EventKind.AUTH_URL_READY, detail)) {
+            life.record(EventKind.AUTH_URL_READY, detail);
         }
         life.armTimer("user", spec.timeouts().userSeconds(), "the user's " + spec.relay().expects());
         if (spec.relay() == RelayMode.LOOPBACK_CALLBACK) {
-            life.record("awaiting_input", new JsonObject().put("expects", "callback_url"));
+            life.record(EventKind.AWAITING_INPUT, new JsonObject().put("expects", "callback_url"));
         }
     }
 
     private void onDeviceCode(String url, String code) {
         step.deviceCode(url, code);
-        life.move(RunState.AWAITING_USER, "device_code_ready",
+        life.move(RunState.AWAITING_USER, EventKind.DEVICE_CODE_READY,
             new JsonObject().put("verificationUrl", url).put("userCode", code).put("expects", "none"));
         life.armTimer("user", spec.timeouts().userSeconds(), "the user to enter the device code");
     }
 
     private void answerPrompt(String name, String answer) {
         process.write(answer)
-            .onSuccess(v -> life.record("prompt_answered", new JsonObject().put("prompt", name)))
-            .onFailure(ex -> life.fail("CLI_UNREACHABLE", "cannot answer prompt " + name + ": " + ex.getMessage()));
+            .onSuccess(v -> life.record(EventKind.PROMPT_ANSWERED, new JsonObject().put("prompt", name)))
+            .onFailure(ex -> life.fail(RunFailure.CLI_UNREACHABLE,
+                "cannot answer prompt " + name + ": " + ex.getMessage()));
     }
 
     private void onAwaitingInput() {
         if (step.codeAwaited()) {
             if (life.state() == RunState.VERIFYING) {
-                life.move(RunState.AWAITING_USER, "awaiting_input", new JsonObject().put("expects", "code"));
+                life.move(RunState.AWAITING_USER, EventKind.AWAITING_INPUT, new JsonObject().put("expects", "code"));
                 life.armTimer("user", spec.timeouts().userSeconds(), "the user's code");
             } else {
-                life.record("awaiting_input", new JsonObject().put("expects", "code"));
+                life.record(EventKind.AWAITING_INPUT, new JsonObject().put("expects", "code"));
             }
         }
     }
 
     private void onSuccessText() {
-        life.record("cli_reported_success", new JsonObject().put("trusted", false));
+        life.record(EventKind.CLI_REPORTED_SUCCESS, new JsonObject().put("trusted", false));
         if (spec.success().endProcessOnCredentials()) {
             verifyAndFinish();
         }
@@ -193,7 +197,8 @@ public final class LoginRun {
     private void onFailureText(String code, String message) {
         String msg = Redact.text(message, secrets);
         if (code.startsWith(ScanRulesOf.ATTEMPT)) {
-            life.record("attempt_failed", new JsonObject().put("code", code.substring(ScanRulesOf.ATTEMPT.length()))
+            life.record(EventKind.ATTEMPT_FAILED, new JsonObject()
+                .put("code", code.substring(ScanRulesOf.ATTEMPT.length()))
                 .put("message", msg));
             return;
         }
@@ -213,14 +218,14 @@ public final class LoginRun {
             return;
         }
         exitCode = code;
-        life.record("cli_exited", new JsonObject().put("exitCode", code));
+        life.record(EventKind.CLI_EXITED, new JsonObject().put("exitCode", code));
         List<Integer> ok = spec.success().exitCodes();
         if (cliFailure != null) {
             life.fail(cliFailure[0], cliFailure[1]);
         } else if (!ok.isEmpty() && !ok.contains(code)) {
             String last = process.lastLine();
-            life.fail("CLI_EXITED", spec.command().get(0) + " exited with code " + code + " before the login finished"
-                + (last.isEmpty() ? "" : "; its last line: " + last));
+            life.fail(RunFailure.CLI_EXITED, spec.command().get(0) + " exited with code " + code
+                + " before the login finished" + (last.isEmpty() ? "" : "; its last line: " + last));
         } else {
             verifyAndFinish();
         }
@@ -231,8 +236,8 @@ public final class LoginRun {
             return;
         }
         verifying = true;
-        if (!life.move(RunState.VERIFYING, "verifying", new JsonObject())) {
-            life.record("verifying", new JsonObject());
+        if (!life.move(RunState.VERIFYING, EventKind.VERIFYING, new JsonObject())) {
+            life.record(EventKind.VERIFYING, new JsonObject());
         }
         life.armTimer("finish", spec.timeouts().finishSeconds(), "the credentials to be verified");
         process.verify(spec.timeouts().finishSeconds() * 1000L).onComplete(ar -> {
@@ -240,15 +245,15 @@ public final class LoginRun {
             if (life.state().isTerminal()) {
                 return;
             }
-            Verifier.Result r = ar.succeeded() ? ar.result() : Verifier.Result.fail("VERIFY_FAILED",
+            Verifier.Result r = ar.succeeded() ? ar.result() : Verifier.Result.fail(RunFailure.VERIFY_FAILED,
                 String.valueOf(ar.cause().getMessage()));
             if (r.ok()) {
                 account = r.account();
-                life.finish(RunState.READY, "ready", new JsonObject().put("account", account.copy())
+                life.finish(RunState.READY, EventKind.READY, new JsonObject().put("account", account.copy())
                     .put("credentialsHome", process.home() == null ? null : process.home().toString()));
             } else if (process.isAlive() && !spec.success().endProcessOnCredentials()) {
                 // The CLI is still working (e.g. it printed success before writing the file): wait for its exit.
-                life.record("verify_pending", new JsonObject().put("reason", r.message()));
+                life.record(EventKind.VERIFY_PENDING, new JsonObject().put("reason", r.message()));
             } else {
                 life.fail(r.errorCode(), r.message());
             }
@@ -265,18 +270,18 @@ public final class LoginRun {
         }
         CallbackRelay.Target target = step.target();
         secrets.addAll(CallbackRelay.secretsOf(pathAndQuery));
-        life.move(RunState.VERIFYING, "callback_received", new JsonObject().put("path", target.path()));
+        life.move(RunState.VERIFYING, EventKind.CALLBACK_RECEIVED, new JsonObject().put("path", target.path()));
         life.armTimer("finish", spec.timeouts().finishSeconds(), "the CLI to finish after the callback");
         long timeoutMs = spec.timeouts().finishSeconds() * 1000L;
         return deps.relay().relay(target, pathAndQuery, spec.callback().followLocalRedirects(), timeoutMs)
             .map(r -> {
                 JsonObject d = new JsonObject().put("cliStatus", r.cliStatus()).put("followed", r.followedPath())
                     .put("followedStatus", r.followedStatus());
-                life.record("callback_relayed", d);
+                life.record(EventKind.CALLBACK_RELAYED, d);
                 return d;
             })
             .recover(ex -> {
-                life.fail("CLI_UNREACHABLE", "the CLI's listener on " + target.host() + ":" + target.port()
+                life.fail(RunFailure.CLI_UNREACHABLE, "the CLI's listener on " + target.host() + ":" + target.port()
                     + " did not answer: " + ex.getMessage());
                 return Future.failedFuture(new ApiException(ErrorCode.CLI_UNREACHABLE,
                     "the CLI's login listener did not answer the callback"));
@@ -292,12 +297,12 @@ public final class LoginRun {
             return Future.failedFuture(e);
         }
         secrets.add(trimmed);
-        life.move(RunState.VERIFYING, "code_submitted", new JsonObject().put("length", trimmed.length()));
+        life.move(RunState.VERIFYING, EventKind.CODE_SUBMITTED, new JsonObject().put("length", trimmed.length()));
         life.armTimer("finish", spec.timeouts().finishSeconds(), "the CLI to accept the code");
         return process.write(trimmed + spec.code().submitSuffix())
             .map(v -> new JsonObject().put("accepted", true))
             .recover(ex -> {
-                life.fail("CLI_UNREACHABLE", "cannot type the code into the CLI: " + ex.getMessage());
+                life.fail(RunFailure.CLI_UNREACHABLE, "cannot type the code into the CLI: " + ex.getMessage());
                 return Future.failedFuture(new ApiException(ErrorCode.CLI_UNREACHABLE, "the CLI is not running"));
             });
     }
@@ -312,7 +317,8 @@ public final class LoginRun {
             return Future.failedFuture(new ApiException(ErrorCode.ILLEGAL_STATE,
                 "run " + id + " already ended as " + life.state().wireName()));
         }
-        life.finish(RunState.CANCELLED, "cancelled", new JsonObject().put("reason", "cancelled through the API"));
+        life.finish(RunState.CANCELLED, EventKind.CANCELLED,
+            new JsonObject().put("reason", "cancelled through the API"));
         return Future.succeededFuture();
     }
 

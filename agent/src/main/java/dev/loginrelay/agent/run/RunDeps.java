@@ -1,6 +1,6 @@
 package dev.loginrelay.agent.run;
 
-import dev.loginrelay.agent.AgentConfig;
+import dev.loginrelay.agent.config.AgentConfig;
 import dev.loginrelay.agent.relay.CallbackRelay;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;

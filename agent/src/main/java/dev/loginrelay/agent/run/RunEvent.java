@@ -9,7 +9,7 @@ import java.util.Objects;
  * One numbered step of a run's timeline. {@code detail} holds only non-secret, already redacted values: never an
  * OAuth code, a token or a PKCE verifier.
  */
-public record RunEvent(long seq, Instant at, String kind, RunState state, JsonObject detail) {
+public record RunEvent(long seq, Instant at, EventKind kind, RunState state, JsonObject detail) {
     public RunEvent {
         if (seq < 1) {
             throw new IllegalArgumentException("seq cannot be less than 1");
@@ -21,7 +21,7 @@ public record RunEvent(long seq, Instant at, String kind, RunState state, JsonOb
     }
 
     public JsonObject toJson() {
-        return new JsonObject().put("seq", seq).put("at", at.toString()).put("kind", kind)
+        return new JsonObject().put("seq", seq).put("at", at.toString()).put("kind", kind.wireName())
             .put("state", state.wireName()).put("detail", detail.copy());
     }
 }

@@ -1,6 +1,6 @@
 package dev.loginrelay.agent.run;
 
-import dev.loginrelay.agent.AgentConfig;
+import dev.loginrelay.agent.config.AgentConfig;
 import dev.loginrelay.agent.provider.ProviderSpec;
 
 import java.io.IOException;

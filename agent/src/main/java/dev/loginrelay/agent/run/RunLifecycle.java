@@ -60,10 +60,15 @@ final class RunLifecycle {
         deps.vertx().cancelTimer(phaseTimer);
         phaseTimer = deps.vertx().setTimer(seconds * 1000L, t -> {
             if (!state.isTerminal()) {
-                finish(RunState.TIMEOUT, "timeout", new JsonObject().put("phase", phase)
+                finish(RunState.TIMEOUT, EventKind.TIMEOUT, new JsonObject().put("phase", phase)
                     .put("afterSeconds", seconds).put("waitingFor", waitingFor));
             }
         });
+    }
+
+    /** Ends the run as failed with one of the agent's own codes. */
+    void fail(RunFailure code, String message) {
+        fail(code.name(), message);
     }
 
     /** Ends the run as failed with {@code code}; the message is redacted of every secret seen. No-op once ended. */
@@ -73,12 +78,12 @@ final class RunLifecycle {
         }
         errorCode = code;
         errorMessage = Redact.text(message, secrets);
-        finish(RunState.FAILED, "failed", new JsonObject().put("code", code).put("message", errorMessage));
+        finish(RunState.FAILED, EventKind.FAILED, new JsonObject().put("code", code).put("message", errorMessage));
     }
 
-    void finish(RunState terminal, String kind, JsonObject detail) {
+    void finish(RunState terminal, EventKind kind, JsonObject detail) {
         if (terminal == RunState.TIMEOUT) {
-            errorCode = "TIMEOUT";
+            errorCode = RunFailure.TIMEOUT.name();
             errorMessage = "timed out after " + detail.getInteger("afterSeconds") + " s waiting for "
                 + detail.getString("waitingFor");
         }
@@ -89,7 +94,7 @@ final class RunLifecycle {
     }
 
     /** Moves to {@code next} and records {@code kind} when the move is allowed; false (nothing recorded) if not. */
-    boolean move(RunState next, String kind, JsonObject detail) {
+    boolean move(RunState next, EventKind kind, JsonObject detail) {
         if (!state.canMoveTo(next)) {
             return false;
         }
@@ -100,7 +105,7 @@ final class RunLifecycle {
         return true;
     }
 
-    void record(String kind, JsonObject detail) {
+    void record(EventKind kind, JsonObject detail) {
         updatedAt = Instant.now();
         RunEvent e = events.append(kind, state, detail);
         deps.diagnostics().write(id, e);

@@ -1,8 +1,8 @@
 package dev.loginrelay.agent.run;
 
-import dev.loginrelay.agent.AgentConfig;
-import dev.loginrelay.agent.api.ApiException;
-import dev.loginrelay.agent.api.ErrorCode;
+import dev.loginrelay.agent.config.AgentConfig;
+import dev.loginrelay.agent.error.ApiException;
+import dev.loginrelay.agent.error.ErrorCode;
 import dev.loginrelay.agent.provider.ProviderCatalog;
 import dev.loginrelay.agent.provider.ProviderSpec;
 import dev.loginrelay.agent.relay.CallbackRelay;

@@ -49,4 +49,14 @@ public enum RunState {
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }
+
+    /** The state of a wire name ({@code awaiting_user}); fails naming the unknown value. */
+    public static RunState fromWire(String wire) {
+        for (RunState s : values()) {
+            if (s.wireName().equals(wire)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown run state '" + wire + "'");
+    }
 }

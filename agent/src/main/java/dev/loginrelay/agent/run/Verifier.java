@@ -25,8 +25,8 @@ final class Verifier {
 
     /** The outcome; {@code account} holds only the non-secret identity fields the spec names. */
     record Result(boolean ok, String errorCode, String message, JsonObject account) {
-        static Result fail(String code, String message) {
-            return new Result(false, code, message, null);
+        static Result fail(RunFailure code, String message) {
+            return new Result(false, code.name(), message, null);
         }
     }
 
@@ -40,23 +40,23 @@ final class Verifier {
             Path f = home.resolve(rel);
             try {
                 if (!Files.isRegularFile(f) || Files.size(f) == 0) {
-                    return Result.fail("CREDENTIALS_MISSING", "the CLI did not write " + rel);
+                    return Result.fail(RunFailure.CREDENTIALS_MISSING, "the CLI did not write " + rel);
                 }
                 if (Files.getLastModifiedTime(f).toInstant().isBefore(startedAt.minusSeconds(2))) {
-                    return Result.fail("CREDENTIALS_STALE", rel + " was not written by this login");
+                    return Result.fail(RunFailure.CREDENTIALS_STALE, rel + " was not written by this login");
                 }
             } catch (IOException e) {
-                return Result.fail("CREDENTIALS_UNREADABLE", "cannot read " + rel + ": " + e.getMessage());
+                return Result.fail(RunFailure.CREDENTIALS_UNREADABLE, "cannot read " + rel + ": " + e.getMessage());
             }
         }
         String verifyOutput = null;
         if (!success.verifyCommand().isEmpty()) {
             Outcome o = run(success.verifyCommand(), home, env, searchPath, timeoutMs);
             if (o.error() != null) {
-                return Result.fail("VERIFY_FAILED", o.error());
+                return Result.fail(RunFailure.VERIFY_FAILED, o.error());
             }
             if (o.exitCode() != success.verifyExitCode()) {
-                return Result.fail("VERIFY_FAILED", String.join(" ", success.verifyCommand()) + " exited "
+                return Result.fail(RunFailure.VERIFY_FAILED, String.join(" ", success.verifyCommand()) + " exited "
                     + o.exitCode() + ": " + Redact.text(firstLines(o.output())));
             }
             verifyOutput = o.output();

@@ -1,7 +1,7 @@
 package dev.loginrelay.agent.e2e;
 
 import dev.loginrelay.agent.Agent;
-import dev.loginrelay.agent.AgentConfig;
+import dev.loginrelay.agent.config.AgentConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

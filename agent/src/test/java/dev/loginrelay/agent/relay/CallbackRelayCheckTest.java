@@ -1,6 +1,6 @@
 package dev.loginrelay.agent.relay;
 
-import dev.loginrelay.agent.api.ApiException;
+import dev.loginrelay.agent.error.ApiException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
 package dev.loginrelay.agent.run;
 
+import dev.loginrelay.agent.provider.ScanRulesOf;
 import dev.loginrelay.agent.provider.ProviderCatalog;
 import dev.loginrelay.agent.pty.ScanEvent;
 import dev.loginrelay.agent.pty.TerminalScanner;

@@ -1,6 +1,8 @@
 package dev.loginrelay.controller.api;
 
-import dev.loginrelay.controller.session.Caller;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
+import dev.loginrelay.controller.model.Caller;
 import dev.loginrelay.controller.session.SessionService;
 import dev.loginrelay.controller.support.Secret;
 import io.vertx.core.Handler;

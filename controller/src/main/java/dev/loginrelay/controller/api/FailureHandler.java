@@ -1,5 +1,7 @@
 package dev.loginrelay.controller.api;
 
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;

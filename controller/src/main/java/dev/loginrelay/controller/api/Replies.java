@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.api;
 
+import dev.loginrelay.controller.error.ErrorCode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;

@@ -1,12 +1,13 @@
 package dev.loginrelay.controller.api;
 
-import dev.loginrelay.controller.session.Caller;
-import dev.loginrelay.controller.session.Caller.Kind;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
+import dev.loginrelay.controller.model.Caller;
+import dev.loginrelay.controller.model.Caller.Kind;
 import dev.loginrelay.controller.session.ProviderDirectory;
-import dev.loginrelay.controller.session.SessionEvent;
+import dev.loginrelay.controller.model.SessionEvent;
 import dev.loginrelay.controller.session.SessionService;
-import dev.loginrelay.controller.session.SessionState;
-import dev.loginrelay.controller.session.SessionViews;
+import dev.loginrelay.controller.model.SessionState;
 import dev.loginrelay.controller.support.Secret;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

@@ -1,11 +1,8 @@
 package dev.loginrelay.controller.api;
 
-import dev.loginrelay.controller.session.AuthSession;
-import dev.loginrelay.controller.session.SessionViews;
-import dev.loginrelay.controller.store.ChangeListener;
-import dev.loginrelay.controller.store.SessionStore;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.session.SessionService;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
@@ -13,7 +10,7 @@ import java.util.UUID;
 
 /**
  * Server-Sent Events of one session: the current view at once, then a new view on every change, wherever it was made
- * ({@link ChangeListener} turns PostgreSQL NOTIFY from any replica into event-bus messages); the stream ends after a
+ * ({@link SessionService#onChange}: PostgreSQL NOTIFY from any replica); the stream ends after a
  * terminal status. A slow re-read every few seconds covers a missed notification.
  */
 public final class SessionStream {
@@ -21,11 +18,11 @@ public final class SessionStream {
     private static final long KEEPALIVE_MS = 15000;
 
     private final Vertx vertx;
-    private final SessionStore store;
+    private final SessionService sessions;
 
-    public SessionStream(Vertx vertx, SessionStore store) {
+    public SessionStream(Vertx vertx, SessionService sessions) {
         this.vertx = vertx;
-        this.store = store;
+        this.sessions = sessions;
     }
 
     void open(RoutingContext ctx, AuthSession first) {
@@ -37,12 +34,7 @@ public final class SessionStream {
             res.end();
             return;
         }
-        String id = first.sessionId().toString();
-        st.consumer = vertx.eventBus().<String>consumer(ChangeListener.ADDRESS, m -> {
-            if (id.equals(m.body())) {
-                reread(st);
-            }
-        });
+        st.changes = sessions.onChange(vertx, first.sessionId(), () -> reread(st));
         st.recheck = vertx.setPeriodic(RECHECK_MS, t -> reread(st));
         st.keepalive = vertx.setPeriodic(KEEPALIVE_MS, t -> {
             if (!res.ended() && !res.closed()) {
@@ -57,7 +49,7 @@ public final class SessionStream {
         final HttpServerResponse res;
         final UUID id;
         long version = -1;
-        MessageConsumer<String> consumer;
+        AutoCloseable changes;
         long recheck = -1;
         long keepalive = -1;
 
@@ -68,7 +60,7 @@ public final class SessionStream {
     }
 
     private void reread(State st) {
-        store.findById(st.id).onSuccess(o -> o.ifPresent(s -> {
+        sessions.find(st.id).onSuccess(o -> o.ifPresent(s -> {
             if (s.version() > st.version && !st.res.ended() && !st.res.closed()) {
                 send(st, s);
                 if (s.status().isTerminal()) {
@@ -84,9 +76,13 @@ public final class SessionStream {
     }
 
     private void close(State st) {
-        if (st.consumer != null) {
-            st.consumer.unregister();
-            st.consumer = null;
+        if (st.changes != null) {
+            try {
+                st.changes.close();
+            } catch (Exception e) {
+                // unregistering a local consumer does not fail; nothing to undo
+            }
+            st.changes = null;
         }
         vertx.cancelTimer(st.recheck);
         vertx.cancelTimer(st.keepalive);

@@ -1,7 +1,8 @@
 package dev.loginrelay.controller.api;
 
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
 import dev.loginrelay.controller.session.SessionService;
-import dev.loginrelay.controller.session.SessionViews;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

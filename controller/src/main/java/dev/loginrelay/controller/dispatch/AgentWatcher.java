@@ -1,21 +1,25 @@
 package dev.loginrelay.controller.dispatch;
 
-import dev.loginrelay.controller.api.ApiException;
-import dev.loginrelay.controller.api.ErrorCode;
-import dev.loginrelay.controller.session.AuthSession;
-import dev.loginrelay.controller.session.SessionState;
-import dev.loginrelay.controller.session.UserStep;
-import dev.loginrelay.controller.store.SessionChange;
-import dev.loginrelay.controller.store.SessionStore;
-import dev.loginrelay.controller.metrics.SessionMetrics;
+import dev.loginrelay.controller.agents.AgentClient;
+import dev.loginrelay.controller.agents.AgentEvent;
+import dev.loginrelay.controller.agents.AgentEvents;
+import dev.loginrelay.controller.agents.AgentHandle;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.FailureCode;
+import dev.loginrelay.controller.model.SessionState;
+import dev.loginrelay.controller.model.UserStep;
+import dev.loginrelay.controller.model.SessionChange;
+import dev.loginrelay.controller.session.SessionMoves;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -32,28 +36,26 @@ final class AgentWatcher {
 
     private final Vertx vertx;
     private final AgentClient client;
-    private final SessionStore store;
+    private final SessionMoves moves;
     private final AgentHandle agent;
     private final UUID id;
     private final Duration lostAfter;
     private final Consumer<AuthSession> onEnd;
-    private final SessionMetrics metrics;
     private AuthSession session;
     private long lastOk = System.nanoTime();
     private boolean stopped;
     private long drainUntil;
     private static final long DRAIN_NANOS = 10_000_000_000L;
 
-    AgentWatcher(Vertx vertx, AgentClient client, SessionStore store, AgentHandle agent, AuthSession session,
-                 Duration lostAfter, SessionMetrics metrics, Consumer<AuthSession> onEnd) {
+    AgentWatcher(Vertx vertx, AgentClient client, SessionMoves moves, AgentHandle agent, AuthSession session,
+                 Duration lostAfter, Consumer<AuthSession> onEnd) {
         this.vertx = vertx;
         this.client = client;
-        this.store = store;
+        this.moves = moves;
         this.agent = agent;
         this.id = session.sessionId();
         this.session = session;
         this.lostAfter = lostAfter;
-        this.metrics = metrics;
         this.onEnd = onEnd;
     }
 
@@ -71,13 +73,13 @@ final class AgentWatcher {
         }
         boolean[] runEnded = new boolean[1];
         client.events(agent, id.toString(), session.lastAgentSeq(), WAIT_MS)
+            .map(AgentEvent.Page::fromJson)
             .compose(page -> {
                 lastOk = System.nanoTime();
-                runEnded[0] = page.getBoolean("terminal", false) && page.getJsonArray("events", new JsonArray())
-                    .isEmpty();
-                return apply(page.getJsonArray("events", new JsonArray()), 0);
+                runEnded[0] = page.terminal() && page.events().isEmpty();
+                return apply(page.events(), 0);
             })
-            .compose(v -> store.findById(id).map(s -> s.orElse(session)))
+            .compose(v -> moves.find(id).map(s -> s.orElse(session)))
             .onSuccess(s -> {
                 session = s;
                 if (!s.status().isTerminal()) {
@@ -118,11 +120,11 @@ final class AgentWatcher {
         if (agentProblem && silentMs >= lostAfter.toMillis()) {
             String msg = "agent " + agent.agentId() + " stopped answering " + silentMs + " ms ago (" + e.getMessage()
                 + ")";
-            fail("AGENT_LOST", msg).onComplete(ar -> end());
+            fail(FailureCode.AGENT_LOST, msg).onComplete(ar -> end());
             return;
         }
         log.debug("session={} agent={} poll failed ({} ms silent): {}", id, agent.agentId(), silentMs, e.getMessage());
-        vertx.setTimer(RETRY_MS, t -> store.findById(id).onComplete(ar -> {
+        vertx.setTimer(RETRY_MS, t -> moves.find(id).onComplete(ar -> {
             if (ar.succeeded() && ar.result().isPresent()) {
                 session = ar.result().get();
             }
@@ -134,13 +136,13 @@ final class AgentWatcher {
         }));
     }
 
-    private Future<Void> apply(JsonArray events, int i) {
+    private Future<Void> apply(List<AgentEvent> events, int i) {
         if (i >= events.size()) {
             return Future.succeededFuture();
         }
-        JsonObject e = events.getJsonObject(i);
-        long seq = e.getLong("seq");
-        return store.recordAgentEvent(id, seq, "agent." + e.getString("kind"), AgentEvents.timelineDetail(e))
+        AgentEvent e = events.get(i);
+        long seq = e.seq();
+        return moves.recordAgentEvent(id, seq, "agent." + e.kind(), AgentEvents.timelineDetail(e))
             .compose(isNew -> move(e))
             .compose(v -> {
                 session = withSeq(session, seq);
@@ -149,8 +151,8 @@ final class AgentWatcher {
     }
 
     /** Moves the session to where the agent's event says the run is, when that is a legal edge from here. */
-    private Future<Void> move(JsonObject e) {
-        SessionState target = AgentEvents.sessionStateOf(e.getString("state"));
+    private Future<Void> move(AgentEvent e) {
+        SessionState target = e.state().sessionState();
         UserStep step = AgentEvents.userStepOf(e);
         SessionState now = session.status();
         if (now.isTerminal()) {
@@ -160,35 +162,34 @@ final class AgentWatcher {
             if (step == null || now != SessionState.AWAITING_USER) {
                 return Future.succeededFuture();
             }
-            return store.updateUserStep(id, step).map(s -> keep(s));
+            return moves.updateUserStep(id, step).map(s -> keep(s));
         }
         if (!now.canMoveTo(target)) {
             return Future.succeededFuture(); // e.g. starting -> verifying: the agent skipped a step the row does not need
         }
         SessionChange change = changeFor(target, e, step);
-        return store.transition(id, now, target, change)
-            .map(s -> {
-                metrics.moved(s, now);
-                return keep(s);
-            })
-            .recover(err -> err instanceof ApiException a && a.code() == ErrorCode.ILLEGAL_TRANSITION
-                ? store.findById(id).map(s -> keep(s.orElse(session))) // lost a race (timeout, cancel): re-read
+        return moves.move(id, now, target, change)
+            .map(this::keep)
+            .recover(err -> SessionMoves.isLostRace(err)
+                ? moves.find(id).map(s -> keep(s.orElse(session))) // lost a race (timeout, cancel): re-read
                 : Future.failedFuture(err));
     }
 
-    private static SessionChange changeFor(SessionState target, JsonObject e, UserStep step) {
-        JsonObject d = e.getJsonObject("detail", new JsonObject());
+    private static SessionChange changeFor(SessionState target, AgentEvent e, UserStep step) {
+        JsonObject d = e.detail();
         SessionChange c = SessionChange.none().withDetail(new JsonObject().put("by", "agent")
-            .put("agentEvent", e.getString("kind")).put("agentSeq", e.getLong("seq")));
+            .put("agentEvent", e.kind()).put("agentSeq", e.seq()));
         if (step != null) {
             c = c.withUserStep(step);
         }
         return switch (target) {
             case READY -> c.withAccount(d.getJsonObject("account", new JsonObject()));
-            case FAILED -> c.withError(d.getString("code", "FAILED"), d.getString("message", "the login failed"));
-            case TIMEOUT -> c.withError("TIMEOUT", "the agent timed out in phase " + d.getString("phase", "?")
-                + " waiting for " + d.getString("waitingFor", "?"));
-            case CANCELLED -> c.withError("CANCELLED", d.getString("reason", "cancelled on the agent"));
+            case FAILED -> c.withError(d.getString("code", FailureCode.FAILED.name()),
+                d.getString("message", "the login failed"));
+            case TIMEOUT -> c.withError(FailureCode.TIMEOUT.name(), "the agent timed out in phase "
+                + d.getString("phase", "?") + " waiting for " + d.getString("waitingFor", "?"));
+            case CANCELLED -> c.withError(FailureCode.CANCELLED.name(),
+                d.getString("reason", "cancelled on the agent"));
             default -> c;
         };
     }
@@ -207,23 +208,16 @@ final class AgentWatcher {
             s.createdAt(), s.updatedAt(), s.deadlineAt(), s.finishedAt(), s.version(), seq, s.lastEventSeq());
     }
 
-    private Future<Void> fail(String code, String message) {
-        SessionState now = session.status();
-        if (now.isTerminal()) {
+    private Future<Void> fail(FailureCode code, String message) {
+        if (session.status().isTerminal()) {
             return Future.succeededFuture();
         }
-        return store.transition(id, now, SessionState.FAILED, SessionChange.none().withError(code, message)
-                .withDetail(new JsonObject().put("by", "controller").put("agentId", agent.agentId())))
-            .onSuccess(s -> {
-                session = s;
-                metrics.moved(s, now);
-                log.warn("session={} failed {}: {}", id, code, message);
-            })
-            .recover(err -> store.findById(id).map(s -> {
+        return moves.fail(id, code, message, new JsonObject().put("by", "controller").put("agentId", agent.agentId()))
+            .map(s -> {
                 s.ifPresent(x -> session = x);
-                return null;
-            }))
-            .mapEmpty();
+                return (Void) null;
+            })
+            .recover(err -> Future.succeededFuture());
     }
 
     private void end() {

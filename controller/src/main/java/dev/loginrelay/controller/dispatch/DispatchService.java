@@ -1,12 +1,16 @@
 package dev.loginrelay.controller.dispatch;
 
-import dev.loginrelay.controller.api.ApiException;
-import dev.loginrelay.controller.api.ErrorCode;
-import dev.loginrelay.controller.metrics.SessionMetrics;
-import dev.loginrelay.controller.session.AuthSession;
-import dev.loginrelay.controller.session.SessionState;
-import dev.loginrelay.controller.store.SessionChange;
-import dev.loginrelay.controller.store.SessionStore;
+import dev.loginrelay.controller.agents.AgentClient;
+import dev.loginrelay.controller.agents.AgentHandle;
+import dev.loginrelay.controller.vm.VmPool;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.FailureCode;
+import dev.loginrelay.controller.model.SessionChange;
+import dev.loginrelay.controller.model.SessionState;
+import dev.loginrelay.controller.session.Dispatcher;
+import dev.loginrelay.controller.session.SessionMoves;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -21,38 +25,35 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Puts sessions on agents and follows them there. The controller owns the desired state (run, cancel); the agent
- * reports the observed state, which {@link AgentWatcher} stores (Nomad DesiredStatus vs ClientStatus). Runs on the
- * controller's Vert.x context.
+ * reports the observed state, which {@link AgentWatcher} hands to {@link SessionMoves}. Runs on the controller's
+ * Vert.x context; never touches the store.
  */
-public final class DispatchService implements AutoCloseable {
+public final class DispatchService implements Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(DispatchService.class);
 
     private final Vertx vertx;
-    private final VmProvider vms;
+    private final VmPool vms;
     private final AgentClient client;
-    private final SessionStore store;
-    private final SessionMetrics metrics;
+    private final SessionMoves moves;
     private final Duration lostAfter;
     private final Map<UUID, AgentHandle> agents = new ConcurrentHashMap<>();
     private final Map<UUID, AgentWatcher> watchers = new ConcurrentHashMap<>();
 
-    public DispatchService(Vertx vertx, VmProvider vms, AgentClient client, SessionStore store, SessionMetrics metrics,
-                           Duration lostAfter) {
+    public DispatchService(Vertx vertx, VmPool vms, AgentClient client, SessionMoves moves, Duration lostAfter) {
         this.vertx = vertx;
         this.vms = vms;
         this.client = client;
-        this.store = store;
-        this.metrics = metrics;
+        this.moves = moves;
         this.lostAfter = lostAfter;
     }
 
-    /** Gets an agent for a new (pending) session, starts the CLI's login there and follows it. */
+    @Override
     public void dispatch(AuthSession s) {
         UUID id = s.sessionId();
         vms.acquire(id)
             .compose(agent -> {
                 agents.put(id, agent);
-                return store.transition(id, SessionState.PENDING, SessionState.STARTING, SessionChange.none()
+                return moves.move(id, SessionState.PENDING, SessionState.STARTING, SessionChange.none()
                     .withPlacement(agent.agentId(), agent.vmId(), agent.vmIp())
                     .withDetail(new JsonObject().put("by", "controller").put("agentId", agent.agentId())
                         .put("vmProvider", vms.name())))
@@ -64,24 +65,17 @@ public final class DispatchService implements AutoCloseable {
     }
 
     private void failDispatch(UUID id, Throwable e) {
-        String code = e instanceof ApiException a && a.code() == ErrorCode.ILLEGAL_TRANSITION ? null : "DISPATCH_FAILED";
-        if (code == null) {
+        if (SessionMoves.isLostRace(e)) {
             return; // cancelled or timed out while an agent was being found: nothing to fail
         }
-        store.findById(id).compose(o -> o.filter(AuthSession::isActive)
-                .map(s -> store.transition(id, s.status(), SessionState.FAILED, SessionChange.none()
-                    .withError(code, "could not start the login on an agent: " + e.getMessage())
-                    .withDetail(new JsonObject().put("by", "controller"))).map(x -> {
-                        metrics.moved(x, s.status());
-                        return x;
-                    }))
-                .orElse(Future.succeededFuture()))
-            .onFailure(err -> log.warn("session={} could not be failed after dispatch error: {}", id, err.getMessage()));
         log.warn("session={} dispatch failed: {}", id, e.getMessage());
+        moves.fail(id, FailureCode.DISPATCH_FAILED, "could not start the login on an agent: " + e.getMessage(),
+                new JsonObject().put("by", "controller"))
+            .onFailure(err -> log.warn("session={} could not be failed after dispatch error: {}", id, err.getMessage()));
     }
 
     private void watch(AuthSession s, AgentHandle agent) {
-        AgentWatcher w = new AgentWatcher(vertx, client, store, agent, s, lostAfter, metrics, ended -> {
+        AgentWatcher w = new AgentWatcher(vertx, client, moves, agent, s, lostAfter, ended -> {
             watchers.remove(ended.sessionId());
             giveBack(ended.sessionId());
         });
@@ -119,10 +113,12 @@ public final class DispatchService implements AutoCloseable {
         });
     }
 
+    @Override
     public Future<JsonObject> callback(AuthSession s, String url) {
         return agentOf(s).compose(a -> client.callback(a, s.sessionId().toString(), url));
     }
 
+    @Override
     public Future<JsonObject> code(AuthSession s, String code) {
         return agentOf(s).compose(a -> client.code(a, s.sessionId().toString(), code));
     }
@@ -131,6 +127,7 @@ public final class DispatchService implements AutoCloseable {
      * A session ended here (cancelled, timed out): its watcher, if this replica has one, cancels the run on the agent
      * and releases it; otherwise this does both.
      */
+    @Override
     public void stopRun(AuthSession s) {
         if (s.agentId() == null || watchers.containsKey(s.sessionId())) {
             return; // no agent yet, or its watcher sees the end, cancels the run there and hands the agent back
@@ -145,13 +142,25 @@ public final class DispatchService implements AutoCloseable {
      * that never got an agent, and fail those whose agent this replica started but is gone. Sessions of agents this
      * replica does not know are left to their owner (or to the timeout sweeper).
      */
-    public Future<Void> reconcile(java.util.List<AuthSession> open, java.util.function.Predicate<String> mine) {
-        for (AuthSession s : open) {
+    @Override
+    public Future<Void> reconcile(java.util.List<AuthSession> open) {
+        if (!open.isEmpty()) {
+            log.info("reconciling {} open sessions", open.size());
+        }
+        // Which agents this replica's pool made: a session whose agent is one of them and is gone lost it.
+        return vms.madeHere().map(mine -> {
+            open.forEach(s -> reconcile(s, mine));
+            return null;
+        });
+    }
+
+    private void reconcile(AuthSession s, java.util.function.Predicate<String> mine) {
+        {
             if (s.agentId() == null) {
                 if (s.status() == SessionState.PENDING) {
                     dispatch(s);
                 }
-                continue;
+                return;
             }
             vms.find(s.agentId()).onSuccess((Optional<AgentHandle> o) -> {
                 if (o.isPresent()) {
@@ -160,14 +169,12 @@ public final class DispatchService implements AutoCloseable {
                         s.lastAgentSeq());
                     watch(s, o.get());
                 } else if (mine.test(s.agentId())) {
-                    store.transition(s.sessionId(), s.status(), SessionState.FAILED, SessionChange.none()
-                        .withError("AGENT_LOST", "agent " + s.agentId() + " was gone when the controller restarted")
-                        .withDetail(new JsonObject().put("by", "controller")))
+                    moves.fail(s.sessionId(), FailureCode.AGENT_LOST, "agent " + s.agentId()
+                            + " was gone when the controller restarted", new JsonObject().put("by", "controller"))
                         .onFailure(e -> log.debug("session={} not failed: {}", s.sessionId(), e.getMessage()));
                 }
             });
         }
-        return Future.succeededFuture();
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.loginrelay.controller.metrics;
 
-import dev.loginrelay.controller.session.AuthSession;
-import dev.loginrelay.controller.session.SessionState;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.SessionState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;

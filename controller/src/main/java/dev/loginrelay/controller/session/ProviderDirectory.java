@@ -1,7 +1,7 @@
 package dev.loginrelay.controller.session;
 
-import dev.loginrelay.controller.api.ApiException;
-import dev.loginrelay.controller.api.ErrorCode;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -1,11 +1,15 @@
 package dev.loginrelay.controller.session;
 
-import dev.loginrelay.controller.api.ApiException;
-import dev.loginrelay.controller.api.ErrorCode;
-import dev.loginrelay.controller.dispatch.DispatchService;
-import dev.loginrelay.controller.metrics.SessionMetrics;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.Caller;
+import dev.loginrelay.controller.model.SessionEvent;
+import dev.loginrelay.controller.model.SessionState;
+import dev.loginrelay.controller.model.TokenHash;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
 import dev.loginrelay.controller.store.NewSession;
-import dev.loginrelay.controller.store.SessionChange;
+import dev.loginrelay.controller.model.FailureCode;
+import dev.loginrelay.controller.model.SessionChange;
 import dev.loginrelay.controller.store.SessionEventStore;
 import dev.loginrelay.controller.store.SessionStore;
 import dev.loginrelay.controller.support.SecretFiles;
@@ -28,18 +32,18 @@ import java.util.function.Function;
 public final class SessionService {
     private final SessionStore store;
     private final SessionEventStore events;
-    private final DispatchService dispatch;
+    private final Dispatcher dispatch;
+    private final SessionMoves moves;
     private final ProviderDirectory providers;
-    private final SessionMetrics metrics;
     private final Function<String, Duration> ttl;
 
-    public SessionService(SessionStore store, SessionEventStore events, DispatchService dispatch,
-                          ProviderDirectory providers, SessionMetrics metrics, Function<String, Duration> ttl) {
+    public SessionService(SessionStore store, SessionEventStore events, SessionMoves moves, Dispatcher dispatch,
+                          ProviderDirectory providers, Function<String, Duration> ttl) {
         this.store = store;
         this.events = events;
         this.dispatch = dispatch;
+        this.moves = moves;
         this.providers = providers;
-        this.metrics = metrics;
         this.ttl = ttl;
     }
 
@@ -123,15 +127,40 @@ public final class SessionService {
                 throw new ApiException(ErrorCode.ILLEGAL_TRANSITION, "session " + id + " already ended as "
                     + s.status().wireName());
             }
-            return store.transition(id, s.status(), SessionState.CANCELLED, SessionChange.none()
-                    .withError("CANCELLED", "cancelled by the " + caller.kind().name().toLowerCase(java.util.Locale.ROOT)
+            return moves.move(id, s.status(), SessionState.CANCELLED, SessionChange.none()
+                    .withError(FailureCode.CANCELLED.name(), "cancelled by the " + caller.kind().name().toLowerCase(java.util.Locale.ROOT)
                         .replace('_', ' '))
                     .withDetail(new JsonObject().put("by", caller.kind().name().toLowerCase(java.util.Locale.ROOT))))
-                .onSuccess(c -> {
-                    metrics.moved(c, s.status());
-                    dispatch.stopRun(c);
-                });
+                .onSuccess(dispatch::stopRun);
         });
+    }
+
+    /** The session as stored now, whoever asks (for a stream that already checked its caller). */
+    public Future<java.util.Optional<AuthSession>> find(UUID id) {
+        return store.findById(id);
+    }
+
+    /**
+     * Calls {@code onChange} whenever session {@code id} may have changed, on any replica (PostgreSQL NOTIFY through
+     * the event bus); close the answer to stop.
+     */
+    public AutoCloseable onChange(io.vertx.core.Vertx vertx, UUID id, Runnable onChange) {
+        String key = id.toString();
+        io.vertx.core.eventbus.MessageConsumer<String> c = vertx.eventBus().<String>consumer(
+            dev.loginrelay.controller.store.ChangeListener.ADDRESS, m -> {
+                if (key.equals(m.body())) {
+                    onChange.run();
+                }
+            });
+        return c::unregister;
+    }
+
+    /** Every session not yet terminal (for recovery after a restart). */
+    public Future<List<AuthSession>> open() {
+        List<SessionState> open = java.util.Arrays.stream(SessionState.values()).filter(st -> !st.isTerminal())
+            .toList();
+        return Future.all(open.stream().map(st -> store.list(st, null, SessionStore.MAX_PAGE)).toList())
+            .map(all -> all.<List<AuthSession>>list().stream().flatMap(List::stream).toList());
     }
 
     /** Newest first, filtered by each of status, provider and creation time range that is not null. */

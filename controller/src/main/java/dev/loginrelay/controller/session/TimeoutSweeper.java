@@ -1,6 +1,7 @@
 package dev.loginrelay.controller.session;
 
-import dev.loginrelay.controller.dispatch.DispatchService;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.SessionState;
 import dev.loginrelay.controller.metrics.SessionMetrics;
 import dev.loginrelay.controller.store.SessionStore;
 import io.vertx.core.Future;
@@ -23,17 +24,19 @@ public final class TimeoutSweeper implements AutoCloseable {
 
     private final Vertx vertx;
     private final SessionStore store;
-    private final DispatchService dispatch;
+    private final Dispatcher dispatch;
+    private final SessionMoves moves;
     private final SessionMetrics metrics;
     private final long timer;
     private final long gaugeTimer;
     private boolean busy;
 
-    public TimeoutSweeper(Vertx vertx, SessionStore store, DispatchService dispatch, SessionMetrics metrics,
-                          Duration interval) {
+    public TimeoutSweeper(Vertx vertx, SessionStore store, SessionMoves moves, Dispatcher dispatch,
+                          SessionMetrics metrics, Duration interval) {
         this.vertx = vertx;
         this.store = store;
         this.dispatch = dispatch;
+        this.moves = moves;
         this.metrics = metrics;
         this.timer = vertx.setPeriodic(interval.toMillis(), t -> sweep());
         this.gaugeTimer = vertx.setPeriodic(GAUGE_EVERY_MS, t -> refreshGauge());
@@ -45,14 +48,13 @@ public final class TimeoutSweeper implements AutoCloseable {
             return;
         }
         busy = true;
-        store.timeoutOverdue(BATCH).onComplete(ar -> {
+        moves.timeoutOverdue(BATCH).onComplete(ar -> {
             busy = false;
             if (ar.failed()) {
                 log.warn("timeout sweep failed: {}", ar.cause().getMessage());
                 return;
             }
             for (AuthSession s : ar.result()) {
-                metrics.moved(s, SessionState.PENDING);
                 dispatch.stopRun(s);
             }
         });

@@ -1,6 +1,6 @@
 package dev.loginrelay.controller.store;
 
-import dev.loginrelay.controller.session.TokenHash;
+import dev.loginrelay.controller.model.TokenHash;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;

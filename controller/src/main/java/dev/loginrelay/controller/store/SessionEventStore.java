@@ -1,9 +1,9 @@
 package dev.loginrelay.controller.store;
 
-import dev.loginrelay.controller.api.ApiException;
-import dev.loginrelay.controller.api.ErrorCode;
-import dev.loginrelay.controller.session.SessionEvent;
-import dev.loginrelay.controller.session.SessionState;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
+import dev.loginrelay.controller.model.SessionEvent;
+import dev.loginrelay.controller.model.SessionState;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;

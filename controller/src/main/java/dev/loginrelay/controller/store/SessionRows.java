@@ -1,10 +1,10 @@
 package dev.loginrelay.controller.store;
 
-import dev.loginrelay.controller.session.AuthSession;
-import dev.loginrelay.controller.session.Expects;
-import dev.loginrelay.controller.session.SessionEvent;
-import dev.loginrelay.controller.session.SessionState;
-import dev.loginrelay.controller.session.UserStep;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.Expects;
+import dev.loginrelay.controller.model.SessionEvent;
+import dev.loginrelay.controller.model.SessionState;
+import dev.loginrelay.controller.model.UserStep;
 import io.vertx.core.json.JsonObject;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

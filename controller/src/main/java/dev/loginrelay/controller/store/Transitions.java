@@ -1,8 +1,9 @@
 package dev.loginrelay.controller.store;
 
-import dev.loginrelay.controller.session.AuthSession;
-import dev.loginrelay.controller.session.SessionState;
-import dev.loginrelay.controller.session.UserStep;
+import dev.loginrelay.controller.model.SessionChange;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.SessionState;
+import dev.loginrelay.controller.model.UserStep;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,7 +1,7 @@
 package dev.loginrelay.controller.bench;
 
-import dev.loginrelay.controller.dispatch.AgentHandle;
-import dev.loginrelay.controller.dispatch.VmProvider;
+import dev.loginrelay.controller.agents.AgentHandle;
+import dev.loginrelay.controller.vm.VmPool;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
@@ -14,7 +14,7 @@ import java.util.UUID;
  * For the benchmark only: a provider whose agents never come, so sessions stay {@code pending} and what is measured is
  * the public API and the database path of create + read, not CLI start-up on agents.
  */
-final class ParkedVmProvider implements VmProvider {
+final class ParkedVmProvider implements VmPool {
     @Override
     public String name() {
         return "parked";

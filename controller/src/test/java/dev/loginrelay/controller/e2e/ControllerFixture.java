@@ -2,8 +2,9 @@ package dev.loginrelay.controller.e2e;
 
 import dev.loginrelay.controller.Controller;
 import dev.loginrelay.controller.ControllerConfig;
-import dev.loginrelay.controller.dispatch.VmProvider;
-import dev.loginrelay.controller.dispatch.VmProviders;
+import dev.loginrelay.controller.vm.VmPool;
+import dev.loginrelay.controller.Backends;
+import dev.loginrelay.controller.agents.AgentClient;
 import dev.loginrelay.controller.store.DbConfig;
 import dev.loginrelay.controller.support.Secret;
 import dev.loginrelay.controller.testing.PgFixture;
@@ -38,7 +39,7 @@ final class ControllerFixture implements AutoCloseable {
     final Map<String, String> env = new HashMap<>();
     private DbConfig db;
     Vertx vertx;
-    private VmProvider vms;
+    private VmPool vms;
     private Controller controller;
     /** How long {@link #start} may take (a qemu provider makes its golden snapshot first). */
     int startSeconds = 90;
@@ -75,8 +76,9 @@ final class ControllerFixture implements AutoCloseable {
                 : Secret.of(database.password()))
             .withSecrets(Secret.of(API_KEY), Secret.of(OPERATOR));
         vertx = Vertx.vertx();
-        vms = VmProviders.create(vertx, config, env);
-        controller = Controller.deploy(vertx, config, vms).toCompletionStage().toCompletableFuture()
+        AgentClient agents = new AgentClient(vertx);
+        vms = Backends.create(vertx, config, env, agents);
+        controller = Controller.deploy(vertx, config, vms, agents).toCompletionStage().toCompletableFuture()
             .get(startSeconds, TimeUnit.SECONDS);
         return this;
     }

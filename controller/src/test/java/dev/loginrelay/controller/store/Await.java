@@ -3,8 +3,8 @@ package dev.loginrelay.controller.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.loginrelay.controller.api.ApiException;
-import dev.loginrelay.controller.api.ErrorCode;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
 import io.vertx.core.Future;
 import java.sql.SQLException;
 

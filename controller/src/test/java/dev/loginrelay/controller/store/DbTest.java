@@ -3,8 +3,8 @@ package dev.loginrelay.controller.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.loginrelay.controller.api.ApiException;
-import dev.loginrelay.controller.api.ErrorCode;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
 import dev.loginrelay.controller.testing.PgFixture;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;

@@ -1,11 +1,12 @@
 package dev.loginrelay.controller.store;
 
-import static dev.loginrelay.controller.session.SessionState.AWAITING_USER;
-import static dev.loginrelay.controller.session.SessionState.STARTING;
+import dev.loginrelay.controller.model.SessionChange;
+import static dev.loginrelay.controller.model.SessionState.AWAITING_USER;
+import static dev.loginrelay.controller.model.SessionState.STARTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loginrelay.controller.session.AuthSession;
-import dev.loginrelay.controller.session.SessionState;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.SessionState;
 import dev.loginrelay.controller.testing.PgFixture;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;

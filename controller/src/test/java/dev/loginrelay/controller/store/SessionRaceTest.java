@@ -1,15 +1,16 @@
 package dev.loginrelay.controller.store;
 
-import static dev.loginrelay.controller.session.SessionState.READY;
-import static dev.loginrelay.controller.session.SessionState.TIMEOUT;
-import static dev.loginrelay.controller.session.SessionState.VERIFYING;
+import dev.loginrelay.controller.model.SessionChange;
+import static dev.loginrelay.controller.model.SessionState.READY;
+import static dev.loginrelay.controller.model.SessionState.TIMEOUT;
+import static dev.loginrelay.controller.model.SessionState.VERIFYING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loginrelay.controller.api.ApiException;
-import dev.loginrelay.controller.api.ErrorCode;
-import dev.loginrelay.controller.session.AuthSession;
-import dev.loginrelay.controller.session.SessionEvent;
-import dev.loginrelay.controller.session.SessionState;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.SessionEvent;
+import dev.loginrelay.controller.model.SessionState;
 import dev.loginrelay.controller.testing.PgFixture;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,17 +1,18 @@
 package dev.loginrelay.controller.store;
 
-import static dev.loginrelay.controller.session.SessionState.AWAITING_USER;
-import static dev.loginrelay.controller.session.SessionState.PENDING;
-import static dev.loginrelay.controller.session.SessionState.STARTING;
+import dev.loginrelay.controller.model.SessionChange;
+import static dev.loginrelay.controller.model.SessionState.AWAITING_USER;
+import static dev.loginrelay.controller.model.SessionState.PENDING;
+import static dev.loginrelay.controller.model.SessionState.STARTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loginrelay.controller.api.ApiException;
-import dev.loginrelay.controller.api.ErrorCode;
-import dev.loginrelay.controller.session.AuthSession;
-import dev.loginrelay.controller.session.Expects;
-import dev.loginrelay.controller.session.SessionEvent;
-import dev.loginrelay.controller.session.SessionState;
-import dev.loginrelay.controller.session.UserStep;
+import dev.loginrelay.controller.error.ApiException;
+import dev.loginrelay.controller.error.ErrorCode;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.Expects;
+import dev.loginrelay.controller.model.SessionEvent;
+import dev.loginrelay.controller.model.SessionState;
+import dev.loginrelay.controller.model.UserStep;
 import dev.loginrelay.controller.testing.PgFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

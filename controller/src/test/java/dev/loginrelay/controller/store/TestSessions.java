@@ -1,14 +1,15 @@
 package dev.loginrelay.controller.store;
 
-import static dev.loginrelay.controller.session.SessionState.AWAITING_USER;
-import static dev.loginrelay.controller.session.SessionState.PENDING;
-import static dev.loginrelay.controller.session.SessionState.READY;
-import static dev.loginrelay.controller.session.SessionState.STARTING;
-import static dev.loginrelay.controller.session.SessionState.VERIFYING;
+import dev.loginrelay.controller.model.SessionChange;
+import static dev.loginrelay.controller.model.SessionState.AWAITING_USER;
+import static dev.loginrelay.controller.model.SessionState.PENDING;
+import static dev.loginrelay.controller.model.SessionState.READY;
+import static dev.loginrelay.controller.model.SessionState.STARTING;
+import static dev.loginrelay.controller.model.SessionState.VERIFYING;
 
-import dev.loginrelay.controller.session.AuthSession;
-import dev.loginrelay.controller.session.SessionState;
-import dev.loginrelay.controller.session.TokenHash;
+import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.SessionState;
+import dev.loginrelay.controller.model.TokenHash;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;

@@ -2,8 +2,9 @@ package dev.loginrelay.controller.ui;
 
 import dev.loginrelay.controller.Controller;
 import dev.loginrelay.controller.ControllerConfig;
-import dev.loginrelay.controller.dispatch.VmProvider;
-import dev.loginrelay.controller.dispatch.VmProviders;
+import dev.loginrelay.controller.vm.VmPool;
+import dev.loginrelay.controller.Backends;
+import dev.loginrelay.controller.agents.AgentClient;
 import dev.loginrelay.controller.store.DbConfig;
 import dev.loginrelay.controller.support.Secret;
 import dev.loginrelay.controller.testing.PgFixture;
@@ -37,7 +38,7 @@ final class UiController implements AutoCloseable {
     final Map<String, String> env = new HashMap<>();
     private final Path providers;
     private Vertx vertx;
-    private VmProvider vms;
+    private VmPool vms;
     private Controller controller;
 
     UiController(Path dir) throws IOException {
@@ -63,7 +64,7 @@ final class UiController implements AutoCloseable {
             .withDatabase(db.jdbcUrl(), db.user(), db.password() == null ? null : Secret.of(db.password()))
             .withSecrets(Secret.of(API_KEY), Secret.of(OPERATOR));
         vertx = Vertx.vertx();
-        vms = VmProviders.create(vertx, config);
+        vms = Backends.create(vertx, config, env, new AgentClient(vertx));
         controller = Controller.deploy(vertx, config, vms).toCompletionStage().toCompletableFuture()
             .get(90, TimeUnit.SECONDS);
         return this;

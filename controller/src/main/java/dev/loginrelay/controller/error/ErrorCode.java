@@ -1,0 +1,56 @@
+package dev.loginrelay.controller.error;
+
+/**
+ * Every error the controller's API can answer, with its HTTP status (Flyway {@code CoreErrorCode}). The name is the
+ * {@code error.code} of the JSON error body.
+ */
+public enum ErrorCode {
+    BAD_REQUEST(400),
+    MALFORMED_JSON(400),
+    INVALID_INPUT(400),
+    PROVIDER_UNKNOWN(400),
+    /** The agent refused the request as invalid (its 400: a callback with the wrong state, a malformed code...). */
+    AGENT_REJECTED(400),
+    UNAUTHORIZED(401),
+    FORBIDDEN(403),
+    SESSION_NOT_FOUND(404),
+    /** The agent has no run for the session (its 404), e.g. the agent was restarted and lost the login. */
+    AGENT_RUN_NOT_FOUND(404),
+    NOT_FOUND(404),
+    METHOD_NOT_ALLOWED(405),
+    /** A unique rule refused the write: a second active session, a reused idempotency key (SQLSTATE 23505). */
+    CONFLICT(409),
+    /** The session was not in the state the move starts from (a lost compare-and-set race, or an illegal edge). */
+    ILLEGAL_TRANSITION(409),
+    SESSION_ACTIVE(409),
+    /** The agent's run is not in a state that allows the call (its 409: finished, callback already relayed...). */
+    AGENT_CONFLICT(409),
+    PAYLOAD_TOO_LARGE(413),
+    UNSUPPORTED_MEDIA_TYPE(415),
+    PROVIDER_UNAVAILABLE(422),
+    /** The agent already runs as many logins as it may (its 429); a later retry or another agent may take it. */
+    AGENT_BUSY(429),
+    INTERNAL(500),
+    /** The agent could not be connected to, or dropped the connection. */
+    AGENT_UNREACHABLE(502),
+    /** The agent answered with an error the caller cannot fix (401, 405, 415, 5xx, a body that is not JSON). */
+    AGENT_ERROR(502),
+    /** The database could not be reached or gave no connection in time. */
+    UNAVAILABLE(503),
+    /** The database aborted the transaction (serialization failure, deadlock); repeating the request is safe. */
+    RETRY_LATER(503),
+    /** No agent could be had for a session: none started in time, or none of the configured ones answers. */
+    AGENT_UNAVAILABLE(503),
+    /** The agent did not answer within the call's deadline. */
+    AGENT_TIMEOUT(504);
+
+    private final int httpStatus;
+
+    ErrorCode(int httpStatus) {
+        this.httpStatus = httpStatus;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+}

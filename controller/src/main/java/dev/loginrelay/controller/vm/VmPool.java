@@ -1,0 +1,50 @@
+package dev.loginrelay.controller.vm;
+
+import dev.loginrelay.controller.agents.AgentHandle;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/**
+ * Gets an agent (a VM) for a session and gives it back: the SPI every VM back-end implements, one package each
+ * under {@code vm/} ({@code local}: an agent process per session on this host; {@code fixed}: agents on VMs made
+ * elsewhere; {@code qemu}: a VM per session from the golden image). {@link VmPools} finds them by name.
+ */
+public interface VmPool extends AutoCloseable {
+    /** The back-end's name: {@code local}, {@code static} or {@code qemu}. */
+    String name();
+
+    /** An agent ready to take this session's run: it answered {@code /health}. */
+    Future<AgentHandle> acquire(UUID sessionId);
+
+    /** Done with the agent (local: stop the process and reap it; the work dir stays for the operator). */
+    Future<Void> release(AgentHandle handle);
+
+    /**
+     * After a controller restart: the agent of a session in flight, if it still exists and answers. The provider
+     * counts it as handed out again, so {@link #release} it when the session ends.
+     */
+    Future<Optional<AgentHandle>> find(String agentId);
+
+    /**
+     * After a restart, which of the agents that {@link #find} did not find were made by this provider here (so their
+     * sessions lost them) rather than by another replica's. Read once, off the event loop. Default: none.
+     */
+    default Future<Predicate<String>> madeHere() {
+        return Future.succeededFuture(id -> false);
+    }
+
+    /**
+     * The agents' provider catalog from their self-check: {@code {"providers":[{name, displayName, supported, found,
+     * available, reason, relay, expects, version, testedVersion, versionMatches}]}}; {@code available} is supported,
+     * CLI installed and a PTY opens, {@code reason} says why not otherwise.
+     */
+    Future<JsonObject> providers();
+
+    /** Stops what the provider owns. Blocking: call from main or a shutdown hook, never on an event loop. */
+    @Override
+    void close();
+}

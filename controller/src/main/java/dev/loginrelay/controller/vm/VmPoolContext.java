@@ -1,0 +1,22 @@
+package dev.loginrelay.controller.vm;
+
+import dev.loginrelay.controller.agents.AgentClient;
+import io.vertx.core.Vertx;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a back-end gets to build its pool: the controller's Vert.x, the one agent client every part of the controller
+ * shares, the environment (each back-end reads and validates its own {@code LOGINRELAY_*} settings) and the
+ * controller's data dir.
+ */
+public record VmPoolContext(Vertx vertx, AgentClient agents, Map<String, String> env, Path dataDir) {
+    public VmPoolContext {
+        Objects.requireNonNull(vertx, "vertx");
+        Objects.requireNonNull(agents, "agents");
+        env = Map.copyOf(env);
+        dataDir = Objects.requireNonNull(dataDir, "dataDir").toAbsolutePath().normalize();
+    }
+}

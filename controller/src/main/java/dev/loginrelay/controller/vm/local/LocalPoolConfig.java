@@ -1,0 +1,73 @@
+package dev.loginrelay.controller.vm.local;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How {@link LocalVmPool} starts agents on this host.
+ *
+ * @param agentJar     {@code loginrelay-agent.jar}
+ * @param dataDir      the controller's data dir: agents live in {@code agents/<agentId>}, the shared lock dir is
+ *                     {@code locks}
+ * @param cliPath      dirs holding the provider CLIs (the agent's {@code --cli-path}); may be empty
+ * @param providersDir operator provider specs (the agent's {@code --providers-dir}); null = the agent's default
+ * @param javaBin      the {@code java} to run the agent with; null = the controller's own
+ * @param startTimeout how long an agent may take to listen and answer {@code /health}; null = 30 s
+ */
+public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
+                            Duration startTimeout) {
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
+
+    public LocalPoolConfig {
+        agentJar = Objects.requireNonNull(agentJar, "agentJar").toAbsolutePath().normalize();
+        dataDir = Objects.requireNonNull(dataDir, "dataDir").toAbsolutePath().normalize();
+        cliPath = cliPath == null ? List.of() : cliPath.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        providersDir = providersDir == null ? null : providersDir.toAbsolutePath().normalize();
+        javaBin = javaBin == null ? currentJava() : javaBin.toAbsolutePath().normalize();
+        startTimeout = startTimeout == null ? DEFAULT_START_TIMEOUT : startTimeout;
+        if (startTimeout.isNegative() || startTimeout.isZero()) {
+            throw new IllegalArgumentException("startTimeout must be positive, not " + startTimeout);
+        }
+    }
+
+    /**
+     * From {@code LOGINRELAY_AGENT_JAR} (default {@code agent/target/loginrelay-agent.jar}), {@code LOGINRELAY_CLI_PATH}
+     * ({@code :}-separated) and {@code LOGINRELAY_AGENT_PROVIDERS_DIR}.
+     */
+    public static LocalPoolConfig fromEnv(Map<String, String> env, Path dataDir) {
+        String cli = env.getOrDefault("LOGINRELAY_CLI_PATH", "");
+        String providers = env.get("LOGINRELAY_AGENT_PROVIDERS_DIR");
+        return of(Path.of(env.getOrDefault("LOGINRELAY_AGENT_JAR", "agent/target/loginrelay-agent.jar")), dataDir,
+            Arrays.stream(cli.split(":")).filter(s -> !s.isBlank()).map(Path::of).toList(),
+            providers == null || providers.isBlank() ? null : Path.of(providers));
+    }
+
+    /** Defaults for the java binary and the start timeout. */
+    public static LocalPoolConfig of(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir) {
+        return new LocalPoolConfig(agentJar, dataDir, cliPath, providersDir, null, null);
+    }
+
+    /** Where the agents' shared host-wide locks live (codex's fixed callback port). */
+    public Path lockDir() {
+        return dataDir.resolve("locks");
+    }
+
+    /** An agent's work dir: its token, port file, log, sessions' homes and diagnostics. */
+    public Path agentDir(String agentId) {
+        return agentsDir().resolve(agentId);
+    }
+
+    /** Where the agents' work dirs are. */
+    public Path agentsDir() {
+        return dataDir.resolve("agents");
+    }
+
+    private static Path currentJava() {
+        return ProcessHandle.current().info().command().map(Path::of)
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java"));
+    }
+}
