@@ -101,7 +101,7 @@ final class RunLifecycle {
         RunState from = state;
         state = next;
         record(kind, detail.put("from", from.wireName()));
-        log.info("run={} provider={} {} -> {} ({})", id, spec.name(), from.wireName(), next.wireName(), kind);
+        log.info("run={} provider={} {} -> {} ({})", id, spec.name(), from.wireName(), next.wireName(), kind.wireName());
         return true;
     }
 
