@@ -101,7 +101,8 @@ final class RunLifecycle {
         RunState from = state;
         state = next;
         record(kind, detail.put("from", from.wireName()));
-        log.info("run={} provider={} {} -> {} ({})", id, spec.name(), from.wireName(), next.wireName(), kind.wireName());
+        log.info("run={} provider={} {} -> {} ({})", id, spec.name(), from.wireName(), next.wireName(),
+            kind.wireName());
         return true;
     }
 
