@@ -7,6 +7,7 @@ import dev.loginrelay.controller.agents.AgentHandle;
 import dev.loginrelay.controller.vm.CachedFuture;
 import dev.loginrelay.controller.vm.CliCatalog;
 import dev.loginrelay.controller.vm.DirNames;
+import dev.loginrelay.controller.vm.SelfCheckCache;
 import dev.loginrelay.controller.vm.VmPool;
 import dev.loginrelay.controller.error.ApiException;
 import dev.loginrelay.controller.error.ErrorCode;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -85,12 +87,38 @@ public final class LocalVmPool implements VmPool {
         this.client = client;
         this.ownsClient = ownsClient;
         this.catalog = new CachedFuture<>(CATALOG_TTL, () -> vertx.executeBlocking(
-            () -> CliCatalog.fromDoctor(LocalDoctor.run(config)), false));
+            () -> CliCatalog.fromDoctor(selfCheck()), false));
     }
 
     @Override
     public String name() {
         return "local";
+    }
+
+    /**
+     * The agent's self-check report, reused from the data dir while the agent jar, the CLIs and the operator specs
+     * are unchanged (the key covers their files). Blocking.
+     */
+    private JsonObject selfCheck() {
+        List<Path> dirs = new ArrayList<>(config.cliPath());
+        dirs.addAll(List.of(Path.of("/usr/local/bin"), Path.of("/usr/bin"), Path.of("/bin")));
+        if (config.providersDir() != null) {
+            dirs.add(config.providersDir());
+        }
+        String key = SelfCheckCache.keyOf(List.of(config.agentJar()), dirs, config.javaBin().toString(),
+            System.getenv().getOrDefault("PATH", ""));
+        SelfCheckCache cache = new SelfCheckCache(config.dataDir().resolve("doctor").resolve("self-check.json"));
+        Optional<JsonObject> cached = cache.read(key);
+        if (cached.isPresent()) {
+            log.info("providers' self-check reused from {} (agent jar and CLIs unchanged)", config.dataDir()
+                .resolve("doctor"));
+            return cached.get();
+        }
+        long t0 = System.nanoTime();
+        JsonObject report = LocalDoctor.run(config);
+        cache.write(key, report);
+        log.info("providers' self-check ran in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        return report;
     }
 
     @Override
