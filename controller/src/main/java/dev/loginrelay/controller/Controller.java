@@ -15,6 +15,7 @@ import dev.loginrelay.controller.session.TimeoutSweeper;
 import dev.loginrelay.controller.store.ChangeListener;
 import dev.loginrelay.controller.store.Db;
 import dev.loginrelay.controller.store.DbConfig;
+import dev.loginrelay.controller.store.PendingQueue;
 import dev.loginrelay.controller.store.SessionEventStore;
 import dev.loginrelay.controller.store.SessionStore;
 import io.vertx.core.Future;
@@ -67,13 +68,13 @@ public final class Controller extends VerticleBase {
         SessionStore store = new SessionStore(db);
         SessionMetrics metrics = new SessionMetrics();
         SessionMoves moves = new SessionMoves(store, metrics);
-        dispatch = new DispatchService(vertx, vms, agents, moves, config.agentLostAfter());
+        dispatch = new DispatchService(vertx, vms, agents, moves, config.agentLostAfter(), config.maxStarting());
         return db.migrate()
             .compose(n -> vms.providers())
             .compose(doctor -> {
                 ProviderDirectory providers = new ProviderDirectory(doctor);
                 SessionService sessions = new SessionService(store, new SessionEventStore(db), moves, dispatch,
-                    providers, config::ttlOf);
+                    providers, config::ttlOf, new PendingQueue(db), config.maxPending());
                 listener = new ChangeListener(vertx, dbConfig).start();
                 sweeper = new TimeoutSweeper(vertx, store, moves, dispatch, metrics, config.sweepInterval());
                 WebRoutes web = new WebRoutes(vertx, metrics, sweeper::refreshGauge);

@@ -21,13 +21,19 @@ import java.util.Objects;
  *                     validates its own settings ({@link Backends})
  * @param sessionTtl   default session deadline; {@code providerTtl} overrides it per provider
  * @param agentLostAfter how long an agent may stop answering before its sessions fail
+ * @param maxStarting  sessions starting at once on this replica (getting an agent until the CLI shows its step);
+ *                     the others wait {@code pending} in creation order ({@code LOGINRELAY_MAX_STARTING},
+ *                     default twice the cores)
+ * @param maxPending   sessions that may wait to start at once; a create beyond is {@code 429} with Retry-After
+ *                     ({@code LOGINRELAY_MAX_PENDING}, default 1000)
  * @param uiDemo       serve {@code POST /ui/sessions}, which creates sessions for the bundled Connect page with the
  *                     API key held here ({@code LOGINRELAY_UI_DEMO}, default true; false turns it off)
  */
 public record ControllerConfig(String httpHost, int httpPort, Path dataDir, String databaseUrl, String databaseUser,
                                Secret databasePassword, int databasePoolSize, Secret apiKey, Secret operatorToken,
                                String vmProvider, Duration sessionTtl, Map<String, Duration> providerTtl,
-                               Duration sweepInterval, Duration agentLostAfter, String replicaId, boolean uiDemo) {
+                               Duration sweepInterval, Duration agentLostAfter, String replicaId, boolean uiDemo,
+                               int maxStarting, int maxPending) {
 
     public ControllerConfig {
         Objects.requireNonNull(httpHost, "httpHost");
@@ -35,6 +41,12 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
             throw new IllegalArgumentException("LOGINRELAY_HTTP_PORT must be between 0 and 65535, not " + httpPort);
         }
         Objects.requireNonNull(dataDir, "dataDir");
+        if (maxStarting < 1) {
+            throw new IllegalArgumentException("LOGINRELAY_MAX_STARTING cannot be less than 1");
+        }
+        if (maxPending < 1) {
+            throw new IllegalArgumentException("LOGINRELAY_MAX_PENDING cannot be less than 1");
+        }
         if (databasePoolSize < 1) {
             throw new IllegalArgumentException("LOGINRELAY_DATABASE_POOL_SIZE cannot be less than 1");
         }
@@ -62,7 +74,9 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
             Duration.ofMillis(integer(env, "LOGINRELAY_SWEEP_INTERVAL_MS", 1000)),
             Duration.ofSeconds(integer(env, "LOGINRELAY_AGENT_LOST_SECONDS", 5)),
             env.getOrDefault("LOGINRELAY_REPLICA_ID", "replica-" + ProcessHandle.current().pid()),
-            bool(env, "LOGINRELAY_UI_DEMO", true));
+            bool(env, "LOGINRELAY_UI_DEMO", true),
+            integer(env, "LOGINRELAY_MAX_STARTING", 2 * Runtime.getRuntime().availableProcessors()),
+            integer(env, "LOGINRELAY_MAX_PENDING", 1000));
     }
 
     /** The session deadline for a provider. */
@@ -126,13 +140,13 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
     public ControllerConfig withSecrets(Secret newApiKey, Secret newOperatorToken) {
         return new ControllerConfig(httpHost, httpPort, dataDir, databaseUrl, databaseUser, databasePassword,
             databasePoolSize, newApiKey, newOperatorToken, vmProvider,
-            sessionTtl, providerTtl, sweepInterval, agentLostAfter, replicaId, uiDemo);
+            sessionTtl, providerTtl, sweepInterval, agentLostAfter, replicaId, uiDemo, maxStarting, maxPending);
     }
 
     public ControllerConfig withDatabase(String url, String user, Secret password) {
         return new ControllerConfig(httpHost, httpPort, dataDir, url, user, password, databasePoolSize, apiKey,
             operatorToken, vmProvider, sessionTtl, providerTtl,
-            sweepInterval, agentLostAfter, replicaId, uiDemo);
+            sweepInterval, agentLostAfter, replicaId, uiDemo, maxStarting, maxPending);
     }
 
     /** One log line; no secret. */
@@ -141,7 +155,8 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
             + (databaseUrl == null ? "embedded" : maskUrl(databaseUrl)) + " pool=" + databasePoolSize
             + " apiKey=<masked> operatorToken=<masked> vmProvider=" + vmProvider
             + " sessionTtl=" + sessionTtl.toSeconds() + "s providerTtl=" + providerTtl
-            + " replica=" + replicaId + " uiDemo=" + uiDemo;
+            + " replica=" + replicaId + " uiDemo=" + uiDemo + " maxStarting=" + maxStarting
+            + " maxPending=" + maxPending;
     }
 
     private static String maskUrl(String url) {

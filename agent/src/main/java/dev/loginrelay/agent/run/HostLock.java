@@ -7,6 +7,8 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A host-wide lock held for a whole login, shared by every agent process on the host through an OS file lock.
@@ -38,6 +40,64 @@ final class HostLock implements AutoCloseable {
         }
         ch.close();
         return null;
+    }
+
+    /**
+     * A place in the line for a group's lock, so that logins get it in the order they asked for it, across every
+     * agent process on the host: a file {@code <group>.queue/<micros>-<runId>} holding the owner's pid. Only the
+     * oldest ticket whose owner is alive may take the lock. Blocking (file I/O): call off the event loop.
+     */
+    static final class Ticket {
+        private final Path file;
+
+        private Ticket(Path file) {
+            this.file = file;
+        }
+
+        static Ticket take(Path lockDir, String group, String runId) throws IOException {
+            Path dir = Files.createDirectories(lockDir.resolve(group + ".queue"));
+            java.time.Instant now = java.time.Instant.now();
+            long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+            Path f = dir.resolve(String.format("%020d-%s", micros, runId.replaceAll("[^A-Za-z0-9_-]", "_")));
+            Files.writeString(f, Long.toString(ProcessHandle.current().pid()));
+            return new Ticket(f);
+        }
+
+        /** True when no live ticket is older; tickets of processes that died are removed on the way. */
+        boolean isFirst() throws IOException {
+            List<Path> all;
+            try (Stream<Path> s = Files.list(file.getParent())) {
+                all = s.sorted().toList();
+            }
+            for (Path p : all) {
+                if (p.equals(file)) {
+                    return true;
+                }
+                if (!ownerAlive(p)) {
+                    Files.deleteIfExists(p);
+                    continue;
+                }
+                return false;
+            }
+            return true; // our own ticket was removed (cleaned by another process): take our turn
+        }
+
+        private static boolean ownerAlive(Path ticket) {
+            try {
+                long pid = Long.parseLong(Files.readString(ticket).strip());
+                return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+            } catch (IOException | NumberFormatException e) {
+                return false; // half-written or gone
+            }
+        }
+
+        void remove() {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // a leftover ticket of a live process blocks no one once the process exits
+            }
+        }
     }
 
     @Override

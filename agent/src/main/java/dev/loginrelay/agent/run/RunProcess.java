@@ -22,6 +22,7 @@ final class RunProcess {
     private final ProviderSpec spec;
     private final RunDeps deps;
     private volatile HostLock lock;
+    private HostLock.Ticket ticket; // guarded by this
     private volatile PtyRunner pty;
     private volatile Path home;
     private volatile Map<String, String> env;
@@ -49,15 +50,29 @@ final class RunProcess {
         return p == null ? "" : p.lastLine();
     }
 
-    /** True when the host-wide lock of {@code group} is now held by this run. */
+    /**
+     * Tries the host lock of {@code group} when this run's turn has come (the first try takes a place in the line:
+     * logins get the lock in the order they asked for it). False while another login holds it or is ahead.
+     */
     Future<Boolean> tryLock(String group) {
-        return deps.vertx().executeBlocking(() -> {
-            if (stopped) {
-                return false;
-            }
-            lock = HostLock.tryAcquire(deps.config().lockDir(), group);
-            return lock != null;
-        }, false);
+        return deps.vertx().executeBlocking(() -> takeTurn(group), false);
+    }
+
+    private synchronized boolean takeTurn(String group) throws java.io.IOException {
+        if (stopped) {
+            return false;
+        }
+        if (ticket == null) {
+            ticket = HostLock.Ticket.take(deps.config().lockDir(), group, id);
+        }
+        if (!ticket.isFirst()) {
+            return false;
+        }
+        lock = HostLock.tryAcquire(deps.config().lockDir(), group);
+        if (lock != null) {
+            ticket.remove();
+        }
+        return lock != null;
     }
 
     /** Prepares HOME and starts the CLI under a PTY; completes with the resolved command's program name. */
@@ -117,7 +132,10 @@ final class RunProcess {
         }, false);
     }
 
-    void release() {
+    synchronized void release() {
+        if (ticket != null) {
+            ticket.remove();
+        }
         HostLock l = lock;
         lock = null;
         if (l != null) {

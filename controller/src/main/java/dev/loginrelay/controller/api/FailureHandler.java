@@ -27,6 +27,9 @@ final class FailureHandler implements Handler<RoutingContext> {
                 log.debug("{} {} -> {} {}", ctx.request().method(), ctx.request().path(), e.code().httpStatus(),
                     e.code());
             }
+            if (e.code().httpStatus() == 429) {
+                ctx.response().putHeader("Retry-After", "5");
+            }
             Replies.error(ctx, e.code(), e.getMessage());
             return;
         }

@@ -133,8 +133,9 @@ public final class SessionRoutes {
     private void getSession(RoutingContext ctx) {
         Caller caller = Auth.caller(ctx);
         sessions.get(Requests.id(ctx), caller)
-            .onSuccess(s -> Replies.json(ctx, 200, caller.kind() == Kind.OPERATOR ? SessionViews.operator(s)
-                : SessionViews.of(s)))
+            .compose(s -> sessions.queuePlace(s).map(q -> caller.kind() == Kind.OPERATOR
+                ? SessionViews.operator(s, q) : SessionViews.of(s, q)))
+            .onSuccess(v -> Replies.json(ctx, 200, v))
             .onFailure(ctx::fail);
     }
 

@@ -1,7 +1,9 @@
 package dev.loginrelay.controller.api;
 
 import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.QueuePlace;
 import dev.loginrelay.controller.session.SessionService;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -29,13 +31,15 @@ public final class SessionStream {
         HttpServerResponse res = ctx.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
             .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
         State st = new State(res, first.sessionId());
-        send(st, first);
         if (first.status().isTerminal()) {
+            send(st, first, java.util.Optional.empty());
             res.end();
             return;
         }
+        st.version = first.version() - 1; // the first reread sends it, with its place in the queue
         st.changes = sessions.onChange(vertx, first.sessionId(), () -> reread(st));
         st.recheck = vertx.setPeriodic(RECHECK_MS, t -> reread(st));
+        reread(st);
         st.keepalive = vertx.setPeriodic(KEEPALIVE_MS, t -> {
             if (!res.ended() && !res.closed()) {
                 res.write(": keep-alive\n\n");
@@ -49,6 +53,7 @@ public final class SessionStream {
         final HttpServerResponse res;
         final UUID id;
         long version = -1;
+        int position;
         AutoCloseable changes;
         long recheck = -1;
         long keepalive = -1;
@@ -59,20 +64,27 @@ public final class SessionStream {
         }
     }
 
+    /** Sends the view when the session changed, or when it waits to start and its place in the queue moved. */
     private void reread(State st) {
-        sessions.find(st.id).onSuccess(o -> o.ifPresent(s -> {
-            if (s.version() > st.version && !st.res.ended() && !st.res.closed()) {
-                send(st, s);
-                if (s.status().isTerminal()) {
-                    st.res.end();
-                }
-            }
-        }));
+        sessions.find(st.id).compose(o -> o.isEmpty() ? Future.succeededFuture()
+                : sessions.queuePlace(o.get()).map(q -> {
+                    AuthSession s = o.get();
+                    int position = q.map(QueuePlace::position).orElse(0);
+                    if ((s.version() > st.version || position != st.position) && !st.res.ended()
+                        && !st.res.closed()) {
+                        send(st, s, q);
+                        if (s.status().isTerminal()) {
+                            st.res.end();
+                        }
+                    }
+                    return null;
+                }));
     }
 
-    private static void send(State st, AuthSession s) {
+    private static void send(State st, AuthSession s, java.util.Optional<QueuePlace> q) {
         st.version = s.version();
-        st.res.write("id: " + s.version() + "\nevent: session\ndata: " + SessionViews.of(s).encode() + "\n\n");
+        st.position = q.map(QueuePlace::position).orElse(0);
+        st.res.write("id: " + s.version() + "\nevent: session\ndata: " + SessionViews.of(s, q).encode() + "\n\n");
     }
 
     private void close(State st) {

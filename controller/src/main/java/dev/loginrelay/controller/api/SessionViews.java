@@ -1,6 +1,7 @@
 package dev.loginrelay.controller.api;
 
 import dev.loginrelay.controller.model.AuthSession;
+import dev.loginrelay.controller.model.QueuePlace;
 import dev.loginrelay.controller.model.SessionState;
 import dev.loginrelay.controller.model.UserStep;
 import io.vertx.core.json.JsonObject;
@@ -11,6 +12,11 @@ public final class SessionViews {
     }
 
     public static JsonObject of(AuthSession s) {
+        return of(s, java.util.Optional.empty());
+    }
+
+    /** With where it waits to start, when it is {@code pending} behind others: {@code queue {position, estimateSeconds}}. */
+    public static JsonObject of(AuthSession s, java.util.Optional<QueuePlace> queue) {
         JsonObject v = new JsonObject().put("id", s.sessionId().toString()).put("status", s.status().wireName())
             .put("provider", s.provider()).put("userId", s.owner()).put("terminal", s.status().isTerminal())
             .put("expects", s.status() == SessionState.AWAITING_USER ? s.userStep().expects().wireName() : "none");
@@ -25,6 +31,8 @@ public final class SessionViews {
         if (s.account() != null) {
             v.put("account", s.account());
         }
+        queue.ifPresent(q -> v.put("queue", new JsonObject().put("position", q.position())
+            .put("estimateSeconds", q.estimate() == null ? null : Math.max(1, q.estimate().toSeconds()))));
         return v.put("createdAt", s.createdAt().toString()).put("updatedAt", s.updatedAt().toString())
             .put("deadlineAt", s.deadlineAt().toString())
             .put("finishedAt", s.finishedAt() == null ? null : s.finishedAt().toString())
@@ -33,7 +41,11 @@ public final class SessionViews {
 
     /** What operators see besides: where it ran and how far the timeline goes. */
     public static JsonObject operator(AuthSession s) {
-        return of(s).put("agentId", s.agentId()).put("browserVmId", s.browserVmId()).put("vmIp", s.vmIp())
+        return operator(s, java.util.Optional.empty());
+    }
+
+    public static JsonObject operator(AuthSession s, java.util.Optional<QueuePlace> queue) {
+        return of(s, queue).put("agentId", s.agentId()).put("browserVmId", s.browserVmId()).put("vmIp", s.vmIp())
             .put("lastEventSeq", s.lastEventSeq()).put("lastAgentSeq", s.lastAgentSeq());
     }
 }

@@ -2,6 +2,7 @@ package dev.loginrelay.controller.dispatch;
 
 import dev.loginrelay.controller.agents.AgentClient;
 import dev.loginrelay.controller.agents.AgentEvent;
+import dev.loginrelay.controller.agents.AgentEventKind;
 import dev.loginrelay.controller.agents.AgentEvents;
 import dev.loginrelay.controller.agents.AgentHandle;
 import dev.loginrelay.controller.error.ApiException;
@@ -41,6 +42,8 @@ final class AgentWatcher {
     private final UUID id;
     private final Duration lostAfter;
     private final Consumer<AuthSession> onEnd;
+    /** Told once when the session no longer needs its start slot (see {@link Admission}). */
+    private Consumer<UUID> onStarted;
     private AuthSession session;
     private long lastOk = System.nanoTime();
     private boolean stopped;
@@ -48,7 +51,7 @@ final class AgentWatcher {
     private static final long DRAIN_NANOS = 10_000_000_000L;
 
     AgentWatcher(Vertx vertx, AgentClient client, SessionMoves moves, AgentHandle agent, AuthSession session,
-                 Duration lostAfter, Consumer<AuthSession> onEnd) {
+                 Duration lostAfter, Consumer<UUID> onStarted, Consumer<AuthSession> onEnd) {
         this.vertx = vertx;
         this.client = client;
         this.moves = moves;
@@ -57,6 +60,7 @@ final class AgentWatcher {
         this.session = session;
         this.lostAfter = lostAfter;
         this.onEnd = onEnd;
+        this.onStarted = onStarted;
     }
 
     void start() {
@@ -146,6 +150,9 @@ final class AgentWatcher {
             .compose(isNew -> move(e))
             .compose(v -> {
                 session = withSeq(session, seq);
+                if (e.knownKind().orElse(null) == AgentEventKind.QUEUED || session.status() != SessionState.STARTING) {
+                    started(); // waits for a host lock, shows the user their step, or ended: the slot is free
+                }
                 return apply(events, i + 1);
             });
     }
@@ -220,7 +227,16 @@ final class AgentWatcher {
             .recover(err -> Future.succeededFuture());
     }
 
+    private void started() {
+        if (onStarted != null) {
+            Consumer<UUID> once = onStarted;
+            onStarted = null;
+            once.accept(id);
+        }
+    }
+
     private void end() {
+        started();
         if (!stopped) {
             stopped = true;
             onEnd.accept(session);

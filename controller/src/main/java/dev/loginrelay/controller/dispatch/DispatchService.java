@@ -38,17 +38,34 @@ public final class DispatchService implements Dispatcher {
     private final Duration lostAfter;
     private final Map<UUID, AgentHandle> agents = new ConcurrentHashMap<>();
     private final Map<UUID, AgentWatcher> watchers = new ConcurrentHashMap<>();
+    private final Admission admission;
 
-    public DispatchService(Vertx vertx, VmPool vms, AgentClient client, SessionMoves moves, Duration lostAfter) {
+    /**
+     * @param maxStarting how many sessions may be starting at once on this replica; the others wait in creation
+     *                    order ({@code pending})
+     */
+    public DispatchService(Vertx vertx, VmPool vms, AgentClient client, SessionMoves moves, Duration lostAfter,
+                           int maxStarting) {
         this.vertx = vertx;
         this.vms = vms;
         this.client = client;
         this.moves = moves;
         this.lostAfter = lostAfter;
+        this.admission = new Admission(maxStarting, this::start);
     }
 
     @Override
     public void dispatch(AuthSession s) {
+        vertx.runOnContext(v -> admission.submit(s));
+    }
+
+    @Override
+    public java.util.Optional<Duration> waitEstimate(int position) {
+        return java.util.Optional.of(admission.estimate(position));
+    }
+
+    /** The session's turn: get an agent, start the CLI's login there and follow it. */
+    private void start(AuthSession s) {
         UUID id = s.sessionId();
         vms.acquire(id)
             .compose(agent -> {
@@ -59,9 +76,15 @@ public final class DispatchService implements Dispatcher {
                         .put("vmProvider", vms.name())))
                     .compose(started -> client.startRun(agent, id.toString(), s.provider()).map(run -> started))
                     .onSuccess(started -> watch(started, agent))
-                    .onFailure(e -> giveBack(id));
+                    .onFailure(e -> {
+                        admission.done(id);
+                        giveBack(id);
+                    });
             })
-            .onFailure(e -> failDispatch(id, e));
+            .onFailure(e -> {
+                admission.done(id);
+                failDispatch(id, e);
+            });
     }
 
     private void failDispatch(UUID id, Throwable e) {
@@ -75,7 +98,7 @@ public final class DispatchService implements Dispatcher {
     }
 
     private void watch(AuthSession s, AgentHandle agent) {
-        AgentWatcher w = new AgentWatcher(vertx, client, moves, agent, s, lostAfter, ended -> {
+        AgentWatcher w = new AgentWatcher(vertx, client, moves, agent, s, lostAfter, admission::done, ended -> {
             watchers.remove(ended.sessionId());
             giveBack(ended.sessionId());
         });
@@ -129,6 +152,7 @@ public final class DispatchService implements Dispatcher {
      */
     @Override
     public void stopRun(AuthSession s) {
+        vertx.runOnContext(v -> admission.done(s.sessionId()));
         if (s.agentId() == null || watchers.containsKey(s.sessionId())) {
             return; // no agent yet, or its watcher sees the end, cancels the run there and hands the agent back
         }

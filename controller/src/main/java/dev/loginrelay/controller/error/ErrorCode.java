@@ -30,6 +30,8 @@ public enum ErrorCode {
     PROVIDER_UNAVAILABLE(422),
     /** The agent already runs as many logins as it may (its 429); a later retry or another agent may take it. */
     AGENT_BUSY(429),
+    /** More sessions wait to start than the controller takes ({@code LOGINRELAY_MAX_PENDING}); retry later. */
+    TOO_MANY_PENDING(429),
     INTERNAL(500),
     /** The agent could not be connected to, or dropped the connection. */
     AGENT_UNREACHABLE(502),

@@ -15,6 +15,14 @@ public interface Dispatcher extends AutoCloseable {
     /** Gets an agent for a new ({@code pending}) session, starts the CLI's login there and follows it. */
     void dispatch(AuthSession s);
 
+    /**
+     * How long a session waiting at {@code position} (1 = next) may wait before its login starts, when this
+     * dispatcher queues sessions beyond its capacity.
+     */
+    default java.util.Optional<java.time.Duration> waitEstimate(int position) {
+        return java.util.Optional.empty();
+    }
+
     /** Relays the callback URL the user's browser was sent to. */
     Future<JsonObject> callback(AuthSession s, String url);
 

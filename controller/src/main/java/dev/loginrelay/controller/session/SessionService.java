@@ -7,7 +7,9 @@ import dev.loginrelay.controller.model.SessionState;
 import dev.loginrelay.controller.model.TokenHash;
 import dev.loginrelay.controller.error.ApiException;
 import dev.loginrelay.controller.error.ErrorCode;
+import dev.loginrelay.controller.model.QueuePlace;
 import dev.loginrelay.controller.store.NewSession;
+import dev.loginrelay.controller.store.PendingQueue;
 import dev.loginrelay.controller.model.FailureCode;
 import dev.loginrelay.controller.model.SessionChange;
 import dev.loginrelay.controller.store.SessionEventStore;
@@ -36,15 +38,20 @@ public final class SessionService {
     private final SessionMoves moves;
     private final ProviderDirectory providers;
     private final Function<String, Duration> ttl;
+    private final PendingQueue pending;
+    private final int maxPending;
 
     public SessionService(SessionStore store, SessionEventStore events, SessionMoves moves, Dispatcher dispatch,
-                          ProviderDirectory providers, Function<String, Duration> ttl) {
+                          ProviderDirectory providers, Function<String, Duration> ttl, PendingQueue pending,
+                          int maxPending) {
         this.store = store;
         this.events = events;
         this.dispatch = dispatch;
         this.moves = moves;
         this.providers = providers;
         this.ttl = ttl;
+        this.pending = pending;
+        this.maxPending = maxPending;
     }
 
     /** A created (or replayed) session and the token its browser uses; the token is shown this once. */
@@ -74,6 +81,12 @@ public final class SessionService {
             return store.findActive(owner, provider).compose(active -> {
                 if (active.isPresent()) {
                     throw activeConflict(active.get());
+                }
+                return pending.waiting();
+            }).compose(waiting -> {
+                if (waiting >= maxPending) {
+                    throw new ApiException(ErrorCode.TOO_MANY_PENDING, waiting + " sessions already wait to start"
+                        + " (LOGINRELAY_MAX_PENDING=" + maxPending + "); retry in a few seconds");
                 }
                 return store.insert(new NewSession(owner, provider, hash, idempotencyKey, ttl.apply(provider)))
                     .map(s -> {
@@ -132,6 +145,17 @@ public final class SessionService {
                         .replace('_', ' '))
                     .withDetail(new JsonObject().put("by", caller.kind().name().toLowerCase(java.util.Locale.ROOT))))
                 .onSuccess(dispatch::stopRun);
+        });
+    }
+
+    /** Where a pending session waits (position 1 starts next, with an estimate), or empty when it does not wait. */
+    public Future<java.util.Optional<QueuePlace>> queuePlace(AuthSession s) {
+        if (s.status() != SessionState.PENDING || s.agentId() != null) {
+            return Future.succeededFuture(java.util.Optional.empty());
+        }
+        return pending.ahead(s.createdAt(), s.sessionId()).map(n -> {
+            int position = (int) Math.min(Integer.MAX_VALUE, n + 1);
+            return java.util.Optional.of(new QueuePlace(position, dispatch.waitEstimate(position).orElse(null)));
         });
     }
 

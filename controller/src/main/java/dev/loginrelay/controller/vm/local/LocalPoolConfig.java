@@ -36,14 +36,24 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
 
     /**
      * From {@code LOGINRELAY_AGENT_JAR} (default {@code agent/target/loginrelay-agent.jar}), {@code LOGINRELAY_CLI_PATH}
-     * ({@code :}-separated) and {@code LOGINRELAY_AGENT_PROVIDERS_DIR}.
+     * ({@code :}-separated), {@code LOGINRELAY_AGENT_PROVIDERS_DIR} and {@code LOGINRELAY_AGENT_START_SECONDS} (how
+     * long an agent may take to answer, default 30).
      */
     public static LocalPoolConfig fromEnv(Map<String, String> env, Path dataDir) {
         String cli = env.getOrDefault("LOGINRELAY_CLI_PATH", "");
         String providers = env.get("LOGINRELAY_AGENT_PROVIDERS_DIR");
-        return of(Path.of(env.getOrDefault("LOGINRELAY_AGENT_JAR", "agent/target/loginrelay-agent.jar")), dataDir,
+        String start = env.getOrDefault("LOGINRELAY_AGENT_START_SECONDS", "").strip();
+        Duration startTimeout;
+        try {
+            startTimeout = start.isEmpty() ? null : Duration.ofSeconds(Long.parseLong(start));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("LOGINRELAY_AGENT_START_SECONDS must be a number of seconds, not '"
+                + start + "'");
+        }
+        return new LocalPoolConfig(Path.of(env.getOrDefault("LOGINRELAY_AGENT_JAR",
+            "agent/target/loginrelay-agent.jar")), dataDir,
             Arrays.stream(cli.split(":")).filter(s -> !s.isBlank()).map(Path::of).toList(),
-            providers == null || providers.isBlank() ? null : Path.of(providers));
+            providers == null || providers.isBlank() ? null : Path.of(providers), null, startTimeout);
     }
 
     /** Defaults for the java binary and the start timeout. */

@@ -62,4 +62,36 @@ class SharedLockTest {
             await(vertx.close());
         }
     }
+
+    @Test
+    void handsTheLockOutInTheOrderTheLoginsAskedForIt() throws Exception {
+        int port = AgentKit.freePort();
+        Path providers = AgentKit.providersDir(dir, AgentKit.loopback("fake-fixed",
+            new JsonObject().put("FAKECLI_PORT", Integer.toString(port)), "fake-fixed-port"));
+        Vertx vertx = Vertx.vertx();
+        AgentClient client = new AgentClient(vertx);
+        LocalPoolConfig config = AgentKit.config(dir, providers);
+        try (LocalVmPool vms = new LocalVmPool(vertx, config, client)) {
+            AgentHandle a = await(vms.acquire(UUID.randomUUID()));
+            AgentHandle b = await(vms.acquire(UUID.randomUUID()));
+            await(client.startRun(a, "one", "fake-fixed"));
+            awaitState(client, a, "one", "awaiting_user");
+            await(client.startRun(b, "two", "fake-fixed"));
+            awaitState(client, b, "two", "queued");
+            // Asked later, in the agent that holds the lock now: it must still wait for "two".
+            await(client.startRun(a, "three", "fake-fixed"));
+            awaitState(client, a, "three", "queued");
+
+            await(client.cancel(a, "one"));
+            awaitState(client, b, "two", "awaiting_user");
+            assertThat(await(client.run(a, "three")).getString("state")).as("the later login still waits")
+                .isEqualTo("queued");
+            await(client.cancel(b, "two"));
+            awaitState(client, a, "three", "awaiting_user");
+            await(client.cancel(a, "three"));
+        } finally {
+            client.close();
+            await(vertx.close());
+        }
+    }
 }
