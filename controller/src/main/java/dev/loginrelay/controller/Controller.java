@@ -67,6 +67,7 @@ public final class Controller extends VerticleBase {
         db = Db.create(vertx, dbConfig);
         SessionStore store = new SessionStore(db);
         SessionMetrics metrics = new SessionMetrics();
+        metrics.pool(vms::capacity);
         SessionMoves moves = new SessionMoves(store, metrics);
         dispatch = new DispatchService(vertx, vms, agents, moves, config.agentLostAfter(), config.maxStarting());
         return db.migrate()
@@ -91,7 +92,8 @@ public final class Controller extends VerticleBase {
                         return sessions;
                     });
             })
-            .compose(sessions -> sessions.open().compose(dispatch::reconcile));
+            .compose(sessions -> sessions.open().compose(dispatch::reconcile))
+            .onSuccess(v -> vms.warm());
     }
 
     @Override

@@ -54,6 +54,15 @@ public final class SessionMetrics {
         byStatus.values().forEach(v -> v.set(0));
     }
 
+    /** Gauges {@code loginrelay_pool_agents{state}} of what the VM pool holds ({@code idle}, {@code busy}, ...). */
+    public void pool(java.util.function.Supplier<Map<String, Integer>> capacity) {
+        for (String state : capacity.get().keySet()) {
+            Gauge.builder("loginrelay_pool_agents", () -> capacity.get().getOrDefault(state, 0))
+                .description("What the VM pool holds: agents idle, busy, starting; sessions served")
+                .tag("state", state).register(registry);
+        }
+    }
+
     public String scrape() {
         return registry.scrape();
     }

@@ -38,6 +38,18 @@ public interface VmPool extends AutoCloseable {
     }
 
     /**
+     * How much the pool holds now, for the metrics: e.g. {@code idle}, {@code busy} agents, {@code sessions} served,
+     * {@code starting} in the background. Default: nothing to report.
+     */
+    default java.util.Map<String, Integer> capacity() {
+        return java.util.Map.of();
+    }
+
+    /** Starts capacity ahead of the clicks in the background, where the back-end keeps any; default: none. */
+    default void warm() {
+    }
+
+    /**
      * The agents' provider catalog from their self-check: {@code {"providers":[{name, displayName, supported, found,
      * available, reason, relay, expects, version, testedVersion, versionMatches}]}}; {@code available} is supported,
      * CLI installed and a PTY opens, {@code reason} says why not otherwise.

@@ -36,7 +36,7 @@ class ControllerLoginFlowsTest {
             .spec(FakeCliSpecs.paste("fake-claude", new JsonObject()))
             .spec(FakeCliSpecs.device("fake-device", new JsonObject().put("FAKECLI_APPROVE_FILE", approve.toString())))
             .spec(FakeCliSpecs.loopback("fake-slow", new JsonObject()));
-        c.env.put("LOGINRELAY_PROVIDER_TTLS", "fake-slow=3");
+        c.env.put("LOGINRELAY_PROVIDER_TTLS", "fake-slow=10");
         c.start();
     }
 

@@ -64,7 +64,8 @@ final class LocalAgentProcess {
         minimalEnv(pb.environment());
         Process p = pb.start();
         writeRecord(dir, new JsonObject().put("agentId", agentId).put("pid", p.pid())
-            .put("startedAt", startMillis(p.toHandle())).put("sessionId", sessionId.toString())
+            .put("startedAt", startMillis(p.toHandle()))
+            .put("sessionId", sessionId == null ? null : sessionId.toString())
             .put("agentJar", c.agentJar().toString()));
         return new Started(agentId, dir, Secret.of(token), p);
     }

@@ -17,10 +17,14 @@ import java.util.Objects;
  * @param providersDir operator provider specs (the agent's {@code --providers-dir}); null = the agent's default
  * @param javaBin      the {@code java} to run the agent with; null = the controller's own
  * @param startTimeout how long an agent may take to listen and answer {@code /health}; null = 30 s
+ * @param sessionsPerAgent how many sessions one agent process serves at once (1 = an agent per session)
+ * @param warmAgents   how many agents with room are kept started ahead of the clicks (0 = start at the click)
  */
 public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
-                            Duration startTimeout) {
+                            Duration startTimeout, int sessionsPerAgent, int warmAgents) {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
+    /** One agent JVM serves this many logins at once; each costs it ~0.3 MiB and 3 threads (docs/benchmarks.md). */
+    public static final int DEFAULT_SESSIONS_PER_AGENT = 32;
 
     public LocalPoolConfig {
         agentJar = Objects.requireNonNull(agentJar, "agentJar").toAbsolutePath().normalize();
@@ -32,6 +36,19 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
         if (startTimeout.isNegative() || startTimeout.isZero()) {
             throw new IllegalArgumentException("startTimeout must be positive, not " + startTimeout);
         }
+        if (sessionsPerAgent < 1) {
+            throw new IllegalArgumentException("LOGINRELAY_LOCAL_SESSIONS_PER_AGENT cannot be less than 1, not "
+                + sessionsPerAgent);
+        }
+        if (warmAgents < 0) {
+            throw new IllegalArgumentException("LOGINRELAY_LOCAL_WARM_AGENTS cannot be less than 0, not " + warmAgents);
+        }
+    }
+
+    /** An agent per session, started at the click (no warm agent). */
+    public LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
+                           Duration startTimeout) {
+        this(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, 1, 0);
     }
 
     /**
@@ -53,7 +70,18 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
         return new LocalPoolConfig(Path.of(env.getOrDefault("LOGINRELAY_AGENT_JAR",
             "agent/target/loginrelay-agent.jar")), dataDir,
             Arrays.stream(cli.split(":")).filter(s -> !s.isBlank()).map(Path::of).toList(),
-            providers == null || providers.isBlank() ? null : Path.of(providers), null, startTimeout);
+            providers == null || providers.isBlank() ? null : Path.of(providers), null, startTimeout,
+            count(env, "LOGINRELAY_LOCAL_SESSIONS_PER_AGENT", DEFAULT_SESSIONS_PER_AGENT),
+            count(env, "LOGINRELAY_LOCAL_WARM_AGENTS", 1));
+    }
+
+    private static int count(Map<String, String> env, String key, int def) {
+        String v = env.getOrDefault(key, "").strip();
+        try {
+            return v.isEmpty() ? def : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number, not '" + v + "'");
+        }
     }
 
     /** Defaults for the java binary and the start timeout. */

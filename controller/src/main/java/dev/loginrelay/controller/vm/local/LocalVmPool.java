@@ -71,6 +71,7 @@ public final class LocalVmPool implements VmPool {
     /** Every agent process this provider started or adopted and has not released. */
     private final Map<String, ProcessHandle> processes = new ConcurrentHashMap<>();
     private final CachedFuture<JsonObject> catalog;
+    private final WarmAgents warm;
     private volatile boolean closed;
 
     public LocalVmPool(Vertx vertx, LocalPoolConfig config) {
@@ -86,6 +87,7 @@ public final class LocalVmPool implements VmPool {
         this.config = config;
         this.client = client;
         this.ownsClient = ownsClient;
+        this.warm = new WarmAgents(config.sessionsPerAgent(), config.warmAgents());
         this.catalog = new CachedFuture<>(CATALOG_TTL, () -> vertx.executeBlocking(
             () -> CliCatalog.fromDoctor(selfCheck()), false));
     }
@@ -121,11 +123,62 @@ public final class LocalVmPool implements VmPool {
         return report;
     }
 
+    /**
+     * A started agent with room when there is one (no wait), otherwise a new one for this session; either way the
+     * warm capacity is refilled in the background.
+     */
     @Override
     public Future<AgentHandle> acquire(UUID sessionId) {
         if (closed) {
             return Future.failedFuture(new ApiException(ErrorCode.AGENT_UNAVAILABLE, "the local VM provider is closed"));
         }
+        Optional<AgentHandle> ready = warm.take();
+        while (ready.isPresent() && !alive(ready.get().agentId())) {
+            log.warn("agent={} died while warm; starting another", ready.get().agentId());
+            warm.remove(ready.get().agentId());
+            processes.remove(ready.get().agentId());
+            ready = warm.take();
+        }
+        if (ready.isPresent()) {
+            log.info("session={} agent={} (started ahead)", sessionId, ready.get().agentId());
+            warm();
+            return Future.succeededFuture(ready.get());
+        }
+        return startAgent(sessionId).map(h -> {
+            warm.add(h, 1);
+            warm();
+            return h;
+        });
+    }
+
+    @Override
+    public Map<String, Integer> capacity() {
+        return warm.counts();
+    }
+
+    private boolean alive(String agentId) {
+        ProcessHandle ph = processes.get(agentId);
+        return ph != null && ph.isAlive();
+    }
+
+    /** Starts agents in the background until {@code warmAgents} with room are up. */
+    @Override
+    public void warm() {
+        if (closed || !warm.startIfNeeded()) {
+            return;
+        }
+        startAgent(null).onComplete(ar -> {
+            warm.startEnded();
+            if (ar.succeeded()) {
+                warm.add(ar.result(), 0);
+                warm();
+            } else {
+                log.warn("could not start a warm agent: {}", ar.cause().getMessage());
+            }
+        });
+    }
+
+    private Future<AgentHandle> startAgent(UUID sessionId) {
         String agentId = "local-" + HexFormat.of().formatHex(bytes(5));
         long t0 = System.nanoTime();
         long deadline = t0 + config.startTimeout().toNanos();
@@ -139,8 +192,8 @@ public final class LocalVmPool implements VmPool {
                         return h;
                     }, false)))
                 .recover(e -> startFailed(s, e)))
-            .onSuccess(h -> log.info("session={} agent={} listening at {} after {} ms", sessionId, agentId,
-                h.baseUrl(), (System.nanoTime() - t0) / 1_000_000));
+            .onSuccess(h -> log.info("session={} agent={} listening at {} after {} ms",
+                sessionId == null ? "(warm)" : sessionId, agentId, h.baseUrl(), (System.nanoTime() - t0) / 1_000_000));
     }
 
     private Started launch(String agentId, UUID sessionId) throws Exception {
@@ -204,6 +257,10 @@ public final class LocalVmPool implements VmPool {
         if (!AGENT_ID.matcher(id).matches()) {
             return Future.failedFuture(new IllegalArgumentException("not a local agent id: " + id));
         }
+        if (!warm.giveBack(id)) {
+            log.info("agent={} stays up for the next sessions", id);
+            return Future.succeededFuture();
+        }
         ProcessHandle known = processes.remove(id);
         Future<Optional<ProcessHandle>> which = known != null ? Future.succeededFuture(Optional.of(known))
             : vertx.executeBlocking(() -> LocalAgentProcess.load(config, id).map(LocalAgent::process), false);
@@ -244,6 +301,7 @@ public final class LocalVmPool implements VmPool {
             .compose(found -> found.isEmpty() ? Future.succeededFuture(Optional.<AgentHandle>empty())
                 : client.health(found.get().handle()).map(ok -> {
                     processes.put(agentId, found.get().process());
+                    warm.add(found.get().handle(), 1);
                     log.info("agent={} found again at {} (pid {})", agentId, found.get().handle().baseUrl(),
                         found.get().process().pid());
                     return Optional.of(found.get().handle());

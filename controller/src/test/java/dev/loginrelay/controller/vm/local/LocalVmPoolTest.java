@@ -107,6 +107,31 @@ class LocalVmPoolTest {
     }
 
     @Test
+    void sharesAWarmAgentBetweenSessionsAndKeepsItUpAfterTheyEnd() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("shared"));
+        LocalPoolConfig c = new LocalPoolConfig(AgentKit.AGENT_JAR, data, List.of(), null, null,
+            Duration.ofSeconds(30), 2, 1);
+        try (LocalVmPool vms = new LocalVmPool(vertx, c, client)) {
+            vms.warm();
+            long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+            while (vms.capacity().getOrDefault("idle", 0) < 1) {
+                assertThat(System.nanoTime()).as("a warm agent came up").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            AgentHandle a = await(vms.acquire(UUID.randomUUID()));
+            AgentHandle b = await(vms.acquire(UUID.randomUUID()));
+            assertThat(b.agentId()).as("two sessions share the warm agent").isEqualTo(a.agentId());
+            long pid = AgentKit.pidOf(c, a);
+            await(vms.release(a));
+            await(vms.release(b));
+            assertThat(AgentKit.alive(pid)).as("the warm agent stays up for the next click").isTrue();
+            assertThat(await(client.health(a)).getString("status")).isEqualTo("ok");
+            vms.close();
+            assertThat(AgentKit.awaitGone(pid, Duration.ofSeconds(10))).as("close stops it").isTrue();
+        }
+    }
+
+    @Test
     void findsALiveAgentAfterARestartOfTheController() throws Exception {
         LocalPoolConfig config = AgentKit.config(dir, null);
         LocalVmPool before = provider(config);
