@@ -1,0 +1,180 @@
+package dev.loginrelay.controller.bench;
+
+import dev.loginrelay.controller.Backends;
+import dev.loginrelay.controller.Controller;
+import dev.loginrelay.controller.ControllerConfig;
+import dev.loginrelay.controller.agents.AgentClient;
+import dev.loginrelay.controller.support.Secret;
+import dev.loginrelay.controller.vm.VmPool;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a user waits for after clicking Connect, through the whole system, next to the bare CLI in the same run:
+ * <ol>
+ *   <li><b>click to link</b>: {@code POST /api/v1/auth-sessions} until the session's view carries the auth URL,
+ *   against {@code script -q -c '<the CLI's login>'} until the same URL is on its terminal, alternating pairs;</li>
+ *   <li><b>burst</b>: N sessions created at once; how many failed, when all showed their link or waited in order,
+ *   and after cancelling all, when every CLI process was gone;</li>
+ *   <li><b>memory</b>: with the burst's logins live, the RSS of the agent JVMs against the CLIs' own.</li>
+ * </ol>
+ * Usage: {@code ConnectBench <cliBinDir> [pairs=10] [providers=codex,claude] [burst=100] [burstProvider=claude]}.
+ * The controller runs with its defaults (local pool, warm shared agents); everything listens on 127.0.0.1 and every
+ * loop is bounded. Prints markdown tables (see docs/benchmarks.md).
+ */
+public final class ConnectBench {
+    private static final String API_KEY = "bench-api-key-000000000000000000";
+
+    private ConnectBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try {
+            run(args);
+        } finally {
+            System.exit(0);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
+        Path cliBin = Path.of(args[0]).toAbsolutePath();
+        int pairs = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        List<String> providers = List.of((args.length > 2 ? args[2] : "codex,claude").split(","));
+        int burst = args.length > 3 ? Integer.parseInt(args[3]) : 100;
+        String burstProvider = args.length > 4 ? args[4] : "claude";
+        Path dir = Files.createTempDirectory(Path.of(System.getProperty("user.dir")), "connect-bench");
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+            Map<String, String> env = new HashMap<>(Map.of("LOGINRELAY_HTTP_PORT", "0",
+                "LOGINRELAY_DATA_DIR", dir.resolve("data").toString(),
+                "LOGINRELAY_CLI_PATH", cliBin.toString(),
+                "LOGINRELAY_AGENT_JAR", Path.of("agent/target/loginrelay-agent.jar").toAbsolutePath().toString(),
+                "LOGINRELAY_SESSION_TTL_SECONDS", "900"));
+            String jdbc = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres";
+            ControllerConfig config = ControllerConfig.fromEnv(env).withDatabase(jdbc, "postgres", null)
+                .withSecrets(Secret.of(API_KEY), Secret.of("bench-operator-x"));
+            Vertx vertx = Vertx.vertx();
+            AgentClient agents = new AgentClient(vertx);
+            VmPool vms = Backends.create(vertx, config, env, agents);
+            Controller controller = Controller.deploy(vertx, config, vms, agents).toCompletionStage()
+                .toCompletableFuture().get(120, TimeUnit.SECONDS);
+            Api api = new Api(controller.port());
+            System.out.printf("machine: %d cores, load %.1f, %s%n", Runtime.getRuntime().availableProcessors(),
+                Procs.loadAverage(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+            api.awaitWarm(Duration.ofSeconds(60));
+            ScriptCli bare = new ScriptCli(dir.resolve("bare"), cliBin);
+            System.out.println();
+            System.out.println("| provider | pairs | through LoginRelay median ms | bare CLI median ms | ratio | "
+                + "LoginRelay p90 | bare p90 |");
+            System.out.println("|---|---|---|---|---|---|---|");
+            for (String provider : providers) {
+                api.clickToLink(provider, "warmup-" + provider); // first login of a CLI pays its disk cache
+                bare.timeToUrl(provider);
+                List<Long> through = new ArrayList<>();
+                List<Long> direct = new ArrayList<>();
+                for (int i = 0; i < pairs; i++) {
+                    if (i % 2 == 0) {
+                        through.add(api.clickToLink(provider, "pair-" + provider + "-" + i));
+                        direct.add(bare.timeToUrl(provider));
+                    } else {
+                        direct.add(bare.timeToUrl(provider));
+                        through.add(api.clickToLink(provider, "pair-" + provider + "-" + i));
+                    }
+                }
+                double t = Stats.percentileMs(through, 50);
+                double d = Stats.percentileMs(direct, 50);
+                System.out.printf("| %s | %d | %.0f | %.0f | %.2f | %.0f | %.0f |%n", provider, pairs, t, d, t / d,
+                    Stats.percentileMs(through, 90), Stats.percentileMs(direct, 90));
+            }
+            if (burst > 0) {
+                new Burst(api, burstProvider, burst, dir.resolve("data")).run();
+            }
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            vms.close();
+        }
+    }
+
+    /** The public API as the product's backend calls it. */
+    static final class Api {
+        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        private final String base;
+
+        Api(int port) {
+            this.base = "http://127.0.0.1:" + port + "/api/v1";
+        }
+
+        JsonObject call(String method, String path, JsonObject body) throws IOException, InterruptedException {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + API_KEY).header("Content-Type", "application/json");
+            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body.encode()));
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            JsonObject json = r.body().isBlank() ? new JsonObject() : new JsonObject(r.body());
+            return json.put("httpStatus", r.statusCode());
+        }
+
+        JsonObject create(String provider, String user) throws IOException, InterruptedException {
+            return call("POST", "/auth-sessions", new JsonObject().put("provider", provider).put("userId", user));
+        }
+
+        JsonObject get(String id) throws IOException, InterruptedException {
+            return call("GET", "/auth-sessions/" + id, null);
+        }
+
+        void cancel(String id) throws IOException, InterruptedException {
+            call("POST", "/auth-sessions/" + id + "/cancel", null);
+        }
+
+        /** ms from just before the create until a read of the session shows its auth URL (polled every 5 ms). */
+        long clickToLink(String provider, String user) throws IOException, InterruptedException {
+            long t0 = System.nanoTime();
+            JsonObject created = create(provider, user);
+            if (created.getInteger("httpStatus") != 201) {
+                throw new IllegalStateException("create " + provider + " answered " + created.encode());
+            }
+            String id = created.getString("id");
+            long deadline = t0 + TimeUnit.SECONDS.toNanos(120);
+            while (true) {
+                JsonObject v = get(id);
+                if (v.getString("authUrl") != null || v.getString("userCode") != null) {
+                    long ms = (System.nanoTime() - t0);
+                    cancel(id);
+                    return ms;
+                }
+                if (v.getBoolean("terminal", false) || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("session " + id + " never showed a link: " + v.encode());
+                }
+                Thread.sleep(5);
+            }
+        }
+
+        /** Waits until the pool has an agent started ahead (the state a controller is in between clicks). */
+        void awaitWarm(Duration within) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + within.toNanos();
+            HttpRequest metrics = HttpRequest.newBuilder(URI.create(base.replace("/api/v1", "") + "/metrics")).build();
+            while (System.nanoTime() < deadline) {
+                String body = http.send(metrics, HttpResponse.BodyHandlers.ofString()).body();
+                if (body.lines().anyMatch(l -> l.startsWith("loginrelay_pool_agents{state=\"idle\"}")
+                    && !l.endsWith(" 0.0"))) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+            System.out.println("(no warm agent within " + within.toSeconds() + " s: measuring cold starts)");
+        }
+    }
+}
