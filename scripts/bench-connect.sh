@@ -26,6 +26,6 @@ mvn -B -ntp -q -DskipTests install >&2
 cp=$(mktemp)
 trap 'rm -f "$cp"; rm -rf "$root"/connect-bench*' EXIT
 mvn -B -ntp -q -pl controller dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp" >&2
-java -Dlogback.configurationFile="$root/controller/src/main/resources/logback.xml" -Dloginrelay.log.level=WARN \
+LOGINRELAY_LOG_LEVEL=${LOGINRELAY_LOG_LEVEL:-WARN} java -Dlogback.configurationFile="$root/controller/src/main/resources/logback.xml" \
   -cp "controller/target/test-classes:controller/target/classes:$(cat "$cp")" \
   dev.loginrelay.controller.bench.ConnectBench "$bin" "${1:-10}" "${2:-codex,claude}" "${3:-100}" "${4:-claude}"
