@@ -1,5 +1,6 @@
 package dev.loginrelay.agent;
 
+import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.agent.testing.FakeBrowser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -236,25 +237,18 @@ class AgentJarIT {
         }
     }
 
-    private static boolean awaitGone(long pid, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (isRunning(pid) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        return !isRunning(pid);
+    private static boolean awaitGone(long pid, int seconds) throws Exception {
+        return Poll.eventually(Duration.ofSeconds(seconds), () -> !isRunning(pid));
     }
 
     private static JsonObject awaitRun(String id, Predicate<JsonObject> until, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        JsonObject v;
-        while (!until.test(v = new JsonObject(get("/api/v1/runs/" + id, token).body()))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("run " + id + " did not reach the condition in " + seconds + " s; last view: "
-                    + v + "\nevents: " + get("/api/v1/runs/" + id + "/events", token).body());
-            }
-            Thread.sleep(50);
+        try {
+            return Poll.until(Duration.ofSeconds(seconds), "run " + id,
+                () -> new JsonObject(get("/api/v1/runs/" + id, token).body()), until);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nevents: " + get("/api/v1/runs/" + id + "/events", token).body(),
+                e);
         }
-        return v;
     }
 
     private static HttpResponse<String> get(String path, String bearer) throws Exception {
@@ -283,18 +277,17 @@ class AgentJarIT {
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier cond, int seconds, String what)
-        throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what + "\nstderr: "
-                    + read(agentErr));
-            }
-            if (!agent.isAlive()) {
-                throw new AssertionError("the agent exited with " + agent.exitValue() + " while waiting for " + what
-                    + "\nstderr: " + read(agentErr));
-            }
-            Thread.sleep(50);
+        throws Exception {
+        try {
+            Poll.until(Duration.ofSeconds(seconds), what, () -> {
+                if (!agent.isAlive()) {
+                    throw new AssertionError("the agent exited with " + agent.exitValue() + " while waiting for "
+                        + what);
+                }
+                return cond.getAsBoolean();
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nstderr: " + read(agentErr), e);
         }
     }
 }

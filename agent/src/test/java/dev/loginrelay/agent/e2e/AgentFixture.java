@@ -1,5 +1,6 @@
 package dev.loginrelay.agent.e2e;
 
+import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.agent.Agent;
 import dev.loginrelay.agent.config.AgentConfig;
 import io.vertx.core.Future;
@@ -151,13 +152,7 @@ final class AgentFixture implements AutoCloseable {
     }
 
     static void awaitTrue(java.util.function.BooleanSupplier cond, int seconds, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
+        Poll.until(Duration.ofSeconds(seconds), what, cond::getAsBoolean);
     }
 
     static <T> T await(Future<T> f) throws Exception {

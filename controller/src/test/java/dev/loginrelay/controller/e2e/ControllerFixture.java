@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.e2e;
 
+import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.controller.Controller;
 import dev.loginrelay.controller.ControllerConfig;
 import dev.loginrelay.controller.vm.VmPool;
@@ -138,17 +139,12 @@ final class ControllerFixture implements AutoCloseable {
     }
 
     JsonObject awaitSession(String id, String token, Predicate<JsonObject> until, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        JsonObject last = null;
-        while (System.nanoTime() < deadline) {
-            last = get(id, token);
-            if (until.test(last)) {
-                return last;
-            }
-            Thread.sleep(50);
+        try {
+            return Poll.until(Duration.ofSeconds(seconds), "session " + id, () -> get(id, token), until);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\ntimeline: "
+                + call("GET", "/api/v1/auth-sessions/" + id + "/timeline", null, OPERATOR).body(), e);
         }
-        throw new AssertionError("session " + id + " did not reach the condition in " + seconds + " s; last: " + last
-            + "\ntimeline: " + call("GET", "/api/v1/auth-sessions/" + id + "/timeline", null, OPERATOR).body());
     }
 
     /** Waits for {@code status}; fails at once if the session ends in another one. */

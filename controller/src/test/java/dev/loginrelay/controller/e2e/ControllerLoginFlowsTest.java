@@ -1,5 +1,7 @@
 package dev.loginrelay.controller.e2e;
 
+import java.time.Duration;
+import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeCliSpecs;
 import io.vertx.core.json.JsonArray;
@@ -140,12 +142,7 @@ class ControllerLoginFlowsTest {
     }
 
     private static void awaitKind(String id, String kind) throws Exception {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!kinds(id).contains(kind)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + kind + " in " + kinds(id));
-            }
-            Thread.sleep(100);
-        }
+        Poll.until(Duration.ofSeconds(20), kind + " in the timeline of " + id, () -> kinds(id),
+            k -> k.contains(kind));
     }
 }

@@ -1,5 +1,7 @@
 package dev.loginrelay.controller.e2e;
 
+import java.time.Duration;
+import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.agent.testing.FakeBrowser;
 import dev.loginrelay.agent.testing.FakeCodexIssuer;
 import dev.loginrelay.agent.testing.FakeInternet;
@@ -292,11 +294,8 @@ class QemuProviderIT {
         }
     }
 
-    private static void awaitGone(Path vmDir, int seconds) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (Files.exists(vmDir) && System.nanoTime() < end) {
-            Thread.sleep(200);
-        }
-        assertThat(vmDir).as("the VM is destroyed once its session ended").doesNotExist();
+    private static void awaitGone(Path vmDir, int seconds) throws Exception {
+        Poll.until(Duration.ofSeconds(seconds), "the VM " + vmDir + " is destroyed once its session ended",
+            () -> !Files.exists(vmDir));
     }
 }

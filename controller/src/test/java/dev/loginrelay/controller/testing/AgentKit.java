@@ -1,5 +1,7 @@
 package dev.loginrelay.controller.testing;
 
+import dev.loginrelay.agent.testing.Poll;
+
 import dev.loginrelay.controller.agents.AgentClient;
 import dev.loginrelay.controller.agents.AgentHandle;
 import dev.loginrelay.controller.vm.local.LocalPoolConfig;
@@ -94,12 +96,8 @@ public final class AgentKit {
     }
 
     /** Waits on the test thread until the process is gone. */
-    public static boolean awaitGone(long pid, Duration within) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (alive(pid) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        return !alive(pid);
+    public static boolean awaitGone(long pid, Duration within) throws Exception {
+        return Poll.eventually(within, () -> !alive(pid));
     }
 
     public static int freePort() throws IOException {

@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.ui;
 
+import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.controller.Controller;
 import dev.loginrelay.controller.ControllerConfig;
 import dev.loginrelay.controller.vm.VmPool;
@@ -118,16 +119,8 @@ final class UiController implements AutoCloseable {
 
     /** Waits until the session has {@code status}, read with the operator token. */
     JsonObject awaitStatus(String id, String status, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        JsonObject last = null;
-        while (System.nanoTime() < deadline) {
-            last = operatorGet("/api/v1/auth-sessions/" + id);
-            if (status.equals(last.getString("status"))) {
-                return last;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("session " + id + " is not " + status + " after " + seconds + " s: " + last);
+        return Poll.until(Duration.ofSeconds(seconds), "session " + id + " " + status,
+            () -> operatorGet("/api/v1/auth-sessions/" + id), v -> status.equals(v.getString("status")));
     }
 
     static String param(String url, String name) {

@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.vm.local;
 
+import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.controller.agents.AgentClient;
 import dev.loginrelay.controller.agents.AgentHandle;
 import dev.loginrelay.controller.testing.AgentKit;
@@ -113,11 +114,7 @@ class LocalVmPoolTest {
             Duration.ofSeconds(30), 2, 1);
         try (LocalVmPool vms = new LocalVmPool(vertx, c, client)) {
             vms.warm();
-            long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-            while (vms.capacity().getOrDefault("idle", 0) < 1) {
-                assertThat(System.nanoTime()).as("a warm agent came up").isLessThan(deadline);
-                Thread.sleep(100);
-            }
+            Poll.until(Duration.ofSeconds(40), "a warm agent came up", () -> vms.capacity().getOrDefault("idle", 0) > 0);
             AgentHandle a = await(vms.acquire(UUID.randomUUID()));
             AgentHandle b = await(vms.acquire(UUID.randomUUID()));
             assertThat(b.agentId()).as("two sessions share the warm agent").isEqualTo(a.agentId());
