@@ -40,6 +40,11 @@ class RealCopilotDeviceThroughControllerTest {
         try (FakeInternet net = FakeInternet.start(dir.resolve("net"));
              ControllerFixture c = new ControllerFixture(dir).spec(net.copilotOverlay("copilot-mitm")).start()) {
             net.idp().github().approveAfterPolls(2).login("mona-fake");
+            JsonObject shipped = c.call("GET", "/api/v1/providers", null, null).json().getJsonArray("providers")
+                .stream().map(JsonObject.class::cast).filter(p -> "copilot".equals(p.getString("name"))).findFirst()
+                .orElseThrow();
+            assertThat(shipped.getBoolean("available")).as("the Connect page's button: %s", shipped).isTrue();
+            assertThat(shipped.getString("displayName")).isEqualTo("GitHub Copilot CLI");
             JsonObject created = c.create("copilot-mitm", "user-real-copilot");
             String id = created.getString("id");
             String token = created.getString("sessionToken");
