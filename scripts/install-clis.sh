@@ -7,7 +7,7 @@ usage() {
 Usage: scripts/install-clis.sh [--prefix DIR] [--list FILE] [--only NAME[,NAME...]]
 
 Installs the CLIs pinned in snapshot/clis.txt (npm packages) into DIR (default: .clis at the repository root),
-so that DIR/node_modules/.bin holds codex, claude and gemini. Re-running with unchanged pins does nothing.
+so that DIR/node_modules/.bin holds codex, claude, gemini and copilot. Re-running with unchanged pins does nothing.
 Prints the bin directory on its last line. The tests, scripts/run.sh and the golden snapshot use this script.
 
   --prefix DIR   install into DIR (default: $LOGINRELAY_CLIS_DIR or <repo>/.clis)

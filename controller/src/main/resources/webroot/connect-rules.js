@@ -26,6 +26,8 @@ const PLAIN = {
   DEVICE_AUTH_DISABLED: 'Sign-in with a one-time code is not enabled for this account. Use the browser sign-in, or '
     + 'ask your administrator to enable device-code sign-in.',
   DEVICE_AUTH_EXPIRED: 'The one-time code expired before the sign-in was approved.',
+  TOKEN_NOT_SAVED: 'You approved the sign-in, but the CLI could not store its credentials in your workspace.',
+  COPILOT_ACCESS_FAILED: 'You signed in, but GitHub did not confirm a Copilot subscription for this account.',
   INPUT_ENDED: 'The CLI stopped waiting for the code.',
   FAILED: 'The sign-in did not finish.',
   LOCK_FAILED: 'Another sign-in on the same machine could not be waited for. Try again in a minute.',

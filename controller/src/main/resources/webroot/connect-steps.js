@@ -157,7 +157,8 @@ function inputForm({ id, label, hint, button, mode, check, send, ctx }) {
 
 function readyResult(v, ctx) {
   const a = v.account || {};
-  const who = a.email ? h('strong', { id: 'account-email' }, a.email) : 'your account';
+  const name = a.email || a.login;
+  const who = name ? h('strong', { id: 'account-email' }, name) : 'your account';
   return h('div', { class: 'result ok' },
     h('h3', { class: 'result-h', tabindex: '-1' }, h('span', { 'aria-hidden': 'true' }, '✓ '),
       `${ctx.displayName(v.provider)} is connected`),

@@ -145,7 +145,7 @@ class AgentJarIT {
         assertThat(doctor.exitValue()).as(report.encodePrettily()).isZero();
         assertThat(report.getBoolean("ok")).isTrue();
         assertThat(report.getJsonObject("pty").getBoolean("ok")).isTrue();
-        for (String name : List.of("codex", "codex-device", "claude", "gemini", PROVIDER)) {
+        for (String name : List.of("codex", "codex-device", "claude", "gemini", "copilot", PROVIDER)) {
             JsonObject p = provider(report, name);
             assertThat(p.getBoolean("found")).as(p.encode()).isTrue();
             assertThat(p.getBoolean("versionMatches")).as(p.encode()).isTrue();

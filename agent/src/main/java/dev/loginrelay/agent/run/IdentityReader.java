@@ -9,11 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * Reads the non-secret account identity (email, plan) a CLI saved: from its credential JSON, from the claims of a
- * JWT inside it (codex's id_token; the signature is not checked, the CLI already trusted its issuer), or from the
- * verify command's JSON output. Only the fields the spec names are returned, and only as short strings, so a token
+ * Reads the non-secret account identity (email, plan) a CLI saved: from its credential JSON (whole-line {@code //}
+ * comments allowed), from the claims of a JWT inside it (codex's id_token; the signature is not checked, the CLI
+ * already trusted its issuer), or from the verify command's JSON output. Only the fields the spec names are returned, and only as short strings, so a token
  * can never ride along.
  */
 final class IdentityReader {
@@ -26,7 +27,8 @@ final class IdentityReader {
         JsonObject out = new JsonObject();
         try {
             JsonObject doc = identity.source().equals("file")
-                ? new JsonObject(Files.readString(home.resolve(identity.file()), StandardCharsets.UTF_8))
+                ? new JsonObject(withoutCommentLines(Files.readString(home.resolve(identity.file()),
+                    StandardCharsets.UTF_8)))
                 : new JsonObject(jsonPart(verifyOutput));
             if (identity.jwtPointer() != null) {
                 doc = jwtClaims(String.valueOf(JsonPointer.from(identity.jwtPointer()).queryJson(doc)));
@@ -42,6 +44,14 @@ final class IdentityReader {
             out.put("unavailable", "identity not readable: " + e.getClass().getSimpleName());
         }
         return out;
+    }
+
+    /**
+     * Drops whole lines that start with {@code //} (copilot's config.json opens with two). Safe for JSON: a string
+     * cannot span lines, so such a line is never inside a value.
+     */
+    static String withoutCommentLines(String text) {
+        return text.lines().filter(l -> !l.stripLeading().startsWith("//")).collect(Collectors.joining("\n"));
     }
 
     private static String jsonPart(String output) {

@@ -14,7 +14,7 @@ class ProviderCatalogTest {
     void shipsTheSpecsWrittenFromTheLoginFlowFacts() {
         ProviderCatalog c = ProviderCatalog.load(null);
         assertThat(c.all()).extracting(ProviderSpec::name)
-            .containsExactly("codex", "codex-device", "claude", "gemini", "qwen");
+            .containsExactly("codex", "codex-device", "claude", "gemini", "copilot", "qwen");
         ProviderSpec codex = c.find("codex").orElseThrow();
         assertThat(codex.command()).containsExactly("codex", "login");
         assertThat(codex.relay()).isEqualTo(ProviderSpec.RelayMode.LOOPBACK_CALLBACK);

@@ -42,6 +42,11 @@ class AllTranscriptsTest {
     /** At 200 columns Ink hard-wraps the loopback URL (no OSC 8): only its first row is found. */
     private static final String WRAPPED_URL = "url accounts.google.com/o/oauth2/v2/auth (no state, 198 chars)";
 
+    private static final String COPILOT_CODE = "device https://github.com/login/device ABCD-1234";
+    private static final String COPILOT_NOT_SAVED = "Login succeeded, but the token was not saved. Install a system"
+        + " keychain or rerun login and accept plaintext storage.";
+    private static final String COPILOT_NO_USER = "Failed to fetch Copilot user info: 404 X: {\"message\":\"Not Found\"}";
+
     private static final Map<String, List<String>> EXPECTED = table(
         row("codex/device-auth", "failure CLI_ERROR: error sending request for url"
             + " (https://auth.openai.com/api/accounts/deviceauth/usercode)"),
@@ -117,6 +122,20 @@ class AllTranscriptsTest {
         row("gemini/e2e-mitm-paste",
             googleUrl("232280362adf267a40410ceed790b263b12824bf0e292faed87b1bde561ffb23"), "input",
             "success \u2597\u259f\u2580 Signed in with Google /auth"),
+        row("copilot/device-approved", COPILOT_CODE, "success Signed in successfully as octo-fake."),
+        row("copilot/device-denied-polls-on", COPILOT_CODE),
+        row("copilot/device-expired", COPILOT_CODE,
+            "failure DEVICE_AUTH_EXPIRED: Device code expired before authorization completed",
+            "failure CLI_ERROR: Error: Device code expired before authorization completed"),
+        row("copilot/device-keychain-prompt-no", COPILOT_CODE, "prompt plaintext-token-storage",
+            "failure TOKEN_NOT_SAVED: " + COPILOT_NOT_SAVED),
+        row("copilot/device-keychain-prompt-yes", COPILOT_CODE, "prompt plaintext-token-storage",
+            "success Signed in successfully as octo-fake."),
+        row("copilot/device-no-copilot-user", COPILOT_CODE,
+            "failure COPILOT_ACCESS_FAILED: " + COPILOT_NO_USER, "failure CLI_ERROR: Error: " + COPILOT_NO_USER),
+        row("copilot/device-offline", "failure CLI_ERROR: Error: request failed: error sending request for url"
+            + " (https://github.com/login/device/code)"),
+        row("copilot/login-default-web-offline"),
         row("gemini/loopback-1000cols", "prompt auth-method", CONSENT_TRAP, "prompt browser-consent",
             googleUrl("2a2b1fd28570df702418edc6033c50e22397803d43a3f117521ad6b66a039f44")),
         row("gemini/loopback-cb-accessdenied", "prompt auth-method", CONSENT_TRAP_BOXED, "prompt browser-consent",

@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /**
  * Scan rules per CLI, written from the Comparison table of {@code cli-login-flows.md} (codex-cli 0.169.0, Claude Code
- * 2.1.330, Gemini CLI 0.61.0). The shipped provider specs are separate; these pin what the fixtures must yield.
+ * 2.1.330, Gemini CLI 0.61.0) and {@code docs/cli-copilot.md} (GitHub Copilot CLI 1.0.102). The shipped provider specs are separate; these pin what the fixtures must yield.
  */
 final class CliRules {
     /** The strict URL character class of the doc: no {@code \S+}. */
@@ -60,11 +60,29 @@ final class CliRules {
                 failure("SIGN_IN_FAILED", "Failed to sign in\\. Message: ([^\\n]*)")));
     }
 
+    /** {@code copilot login --device-code} (GitHub Copilot CLI 1.0.102). */
+    static ScanRules copilot() {
+        return new ScanRules(
+            null,
+            Pattern.compile("https?://[A-Za-z0-9.\\-]+(?::[0-9]{1,5})?/login/device(?![A-Za-z0-9/_\\-])"),
+            Pattern.compile("enter code ([A-Z0-9]{4,}(?:-[A-Z0-9]{4,})+)"),
+            List.of(new PromptRule("plaintext-token-storage",
+                Pattern.compile("Store token in plaintext config file\\? \\(y/N\\)"), "y\r", 1)),
+            null,
+            Pattern.compile("Signed in successfully as "),
+            List.of(
+                failure("DEVICE_AUTH_EXPIRED", "Login failed: Error: (Device code expired[^\\n]*)"),
+                failure("TOKEN_NOT_SAVED", "(Login succeeded, but the token was not saved[^\\n]*)"),
+                failure("COPILOT_ACCESS_FAILED", "Login failed: Error: (Failed to fetch Copilot user info[^\\n]*)"),
+                failure("CLI_ERROR", "Login failed: (.*)")));
+    }
+
     static ScanRules forCli(String cli) {
         return switch (cli) {
             case "codex" -> codex();
             case "claude" -> claude();
             case "gemini" -> gemini();
+            case "copilot" -> copilot();
             default -> throw new IllegalArgumentException("no rules for " + cli);
         };
     }

@@ -32,6 +32,10 @@ class ShippedSpecsOnTranscriptsTest {
         "claude        | claude/auth-login-FULL_SIGN_IN_LINK.raw | AuthUrl,AwaitingInput               | https://claude.com/cai/oauth/authorize?code=true",
         "claude        | claude/e2e-mitm-paste.raw               | AuthUrl,AwaitingInput,Success       | Login successful.",
         "claude        | claude/e2e-mitm-paste-rejected.raw      | AuthUrl,AwaitingInput,Failure       | That code wasn't accepted",
+        "copilot       | copilot/device-approved.raw             | DeviceCode,Success                  | ABCD-1234",
+        "copilot       | copilot/device-keychain-prompt-yes.raw  | DeviceCode,Prompt,Success           | Signed in successfully as",
+        "copilot       | copilot/device-expired.raw              | DeviceCode,Failure                  | Device code expired before authorization completed",
+        "copilot       | copilot/device-offline.raw              | Failure                             | error sending request for url",
         "gemini        | gemini/e2e-mitm-paste.raw               | AuthUrl,AwaitingInput,Success       | https://accounts.google.com/o/oauth2/v2/auth?",
         "gemini        | gemini/paste-empty-enter.raw            | AuthUrl,AwaitingInput,AuthUrl,AwaitingInput,Failure | Failed to authenticate with user code",
     })

@@ -14,7 +14,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A test identity provider for the real CLIs, served behind {@link MitmProxy}: it answers like each provider's token,
  * profile and userinfo endpoints, for OpenAI ({@code auth.openai.com}, through {@link FakeCodexIssuer}, which also
- * serves codex's device flow over plain HTTP), Anthropic ({@link FakeClaudeApi}) and Google ({@link FakeGoogleApi}).
+ * serves codex's device flow over plain HTTP), Anthropic ({@link FakeClaudeApi}), Google ({@link FakeGoogleApi}) and
+ * GitHub ({@link FakeGitHubApi}, scripted through {@link #github()}).
  * The shapes replay what the real CLIs needed in the recordings ({@code shared/cli-transcripts/*}{@code
  * /*.fakeauth.jsonl}).
  *
@@ -65,6 +66,7 @@ public final class FakeIdentityProvider implements MitmProxy.Handler, AutoClosea
     private final FakeCodexIssuer codex = FakeCodexIssuer.start();
     private final FakeClaudeApi claude = new FakeClaudeApi(script);
     private final FakeGoogleApi google = new FakeGoogleApi(script);
+    private final FakeGitHubApi github = new FakeGitHubApi();
     private final List<MitmProxy.Exchange> requests = new CopyOnWriteArrayList<>();
 
     private FakeIdentityProvider() {
@@ -125,6 +127,11 @@ public final class FakeIdentityProvider implements MitmProxy.Handler, AutoClosea
         return claude.code;
     }
 
+    /** GitHub's side: the device flow and the account the Copilot CLI reads. */
+    public FakeGitHubApi github() {
+        return github;
+    }
+
     /** The code Google's page would show; the token endpoint accepts only it. */
     public String googleCode() {
         return google.code;
@@ -135,7 +142,8 @@ public final class FakeIdentityProvider implements MitmProxy.Handler, AutoClosea
         List<String> out = new ArrayList<>(List.of(codex.authorizationCode(), codex.accessToken(),
             codex.refreshToken(), codex.idToken(), codex.apiKey(), codex.codeVerifier(),
             claude.code, claude.accessToken, claude.refreshToken,
-            google.code, google.accessToken, google.refreshToken, google.idToken()));
+            google.code, google.accessToken, google.refreshToken, google.idToken(),
+            github.deviceCode, github.accessToken));
         for (MitmProxy.Exchange x : requests) {
             String verifier = verifierIn(x.body());
             if (verifier != null) {
@@ -174,6 +182,9 @@ public final class FakeIdentityProvider implements MitmProxy.Handler, AutoClosea
         }
         if (FakeGoogleApi.HOSTS.contains(x.host())) {
             return google.answer(x);
+        }
+        if (FakeGitHubApi.HOSTS.contains(x.host())) {
+            return github.answer(x);
         }
         return new MitmProxy.Reply(404, Map.of("Content-Type", "text/plain"),
             "Not Found".getBytes(StandardCharsets.UTF_8));

@@ -41,7 +41,8 @@ public final class TestCa {
         "api.anthropic.com", "*.anthropic.com", "statsig.anthropic.com", "*.sentry.io", "*.ingest.us.sentry.io",
         "oauth2.googleapis.com", "*.googleapis.com", "www.googleapis.com", "cloudcode-pa.googleapis.com",
         "play.googleapis.com", "accounts.google.com", "*.google.com", "codeassist.google.com",
-        "registry.npmjs.org", "raw.githubusercontent.com", "*.githubusercontent.com", "api.github.com");
+        "registry.npmjs.org", "raw.githubusercontent.com", "*.githubusercontent.com", "api.github.com",
+        "github.com", "*.github.com", "*.githubcopilot.com", "*.individual.githubcopilot.com");
     private static final Pattern PEM_BLOCK =
         Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
     private static final long OPENSSL_SECONDS = 60;
