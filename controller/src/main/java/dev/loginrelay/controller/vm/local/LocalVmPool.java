@@ -72,6 +72,8 @@ public final class LocalVmPool implements VmPool {
     private final Map<String, ProcessHandle> processes = new ConcurrentHashMap<>();
     private final CachedFuture<JsonObject> catalog;
     private final WarmAgents warm;
+    /** The agent being started ahead right now, if any: a click that finds no room waits for it, not for a new one. */
+    private volatile Future<AgentHandle> warming;
     private volatile boolean closed;
 
     public LocalVmPool(Vertx vertx, LocalPoolConfig config) {
@@ -144,6 +146,11 @@ public final class LocalVmPool implements VmPool {
             warm();
             return Future.succeededFuture(ready.get());
         }
+        Future<AgentHandle> inFlight = warming;
+        if (inFlight != null && !inFlight.isComplete()) {
+            // One JVM starting is faster than two starting side by side on a busy host: wait for the warm one.
+            return inFlight.transform(ar -> acquire(sessionId));
+        }
         return startAgent(sessionId).map(h -> {
             warm.add(h, 1);
             warm();
@@ -167,7 +174,9 @@ public final class LocalVmPool implements VmPool {
         if (closed || !warm.startIfNeeded()) {
             return;
         }
-        startAgent(null).onComplete(ar -> {
+        Future<AgentHandle> start = startAgent(null);
+        warming = start;
+        start.onComplete(ar -> {
             warm.startEnded();
             if (ar.succeeded()) {
                 warm.add(ar.result(), 0);
