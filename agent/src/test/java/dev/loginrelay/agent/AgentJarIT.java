@@ -1,7 +1,7 @@
 package dev.loginrelay.agent;
 
 import dev.loginrelay.agent.testing.Poll;
-import dev.loginrelay.agent.testing.FakeBrowser;
+import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;

@@ -27,7 +27,7 @@ import java.util.function.Predicate;
  * over HTTP the way the controller drives it. Blocking helpers run on the test thread, never on an event loop.
  */
 final class AgentFixture implements AutoCloseable {
-    static final Path FAKECLI = dev.loginrelay.agent.testing.FakeCliSpecs.DIR;
+    static final Path FAKECLI = dev.loginrelay.agent.testing.fakes.FakeCliSpecs.DIR;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final Path root;

@@ -1,6 +1,6 @@
 package dev.loginrelay.agent.e2e;
 
-import dev.loginrelay.agent.testing.FakeBrowser;
+import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

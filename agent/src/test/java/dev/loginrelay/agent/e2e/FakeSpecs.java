@@ -1,6 +1,6 @@
 package dev.loginrelay.agent.e2e;
 
-import dev.loginrelay.agent.testing.FakeCliSpecs;
+import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
 import io.vertx.core.json.JsonObject;
 
 /** Shorthands for {@link FakeCliSpecs} in this package's tests. */

@@ -1,7 +1,7 @@
 package dev.loginrelay.agent.e2e;
 
-import dev.loginrelay.agent.testing.FakeIdentityProvider;
-import dev.loginrelay.agent.testing.FakeInternet;
+import dev.loginrelay.agent.testing.fakes.FakeIdentityProvider;
+import dev.loginrelay.agent.testing.net.FakeInternet;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;

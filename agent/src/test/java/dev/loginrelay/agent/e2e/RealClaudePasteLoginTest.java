@@ -2,9 +2,9 @@ package dev.loginrelay.agent.e2e;
 
 import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
-import dev.loginrelay.agent.testing.FakeBrowser;
-import dev.loginrelay.agent.testing.FakeInternet;
-import dev.loginrelay.agent.testing.MitmProxy;
+import dev.loginrelay.agent.testing.fakes.FakeBrowser;
+import dev.loginrelay.agent.testing.net.FakeInternet;
+import dev.loginrelay.agent.testing.net.MitmProxy;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -2,8 +2,8 @@ package dev.loginrelay.agent.e2e;
 
 import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
-import dev.loginrelay.agent.testing.FakeGitHubApi;
-import dev.loginrelay.agent.testing.FakeInternet;
+import dev.loginrelay.agent.testing.fakes.FakeGitHubApi;
+import dev.loginrelay.agent.testing.net.FakeInternet;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;

@@ -3,7 +3,7 @@ package dev.loginrelay.agent.e2e;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.loginrelay.agent.testing.FakeBrowser;
+import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

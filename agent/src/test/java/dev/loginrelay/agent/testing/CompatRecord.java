@@ -1,5 +1,6 @@
 package dev.loginrelay.agent.testing;
 
+import dev.loginrelay.agent.testing.fakes.FakeTokens;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

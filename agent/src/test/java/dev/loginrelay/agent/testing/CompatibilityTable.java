@@ -78,7 +78,7 @@ public final class CompatibilityTable {
             .append("`scripts/test.sh` runs after `mvn verify`, pass or fail: do not edit by hand. Each row is one\n")
             .append("login flow of one CLI version, run for real by the installed CLI (`scripts/install-clis.sh`,\n")
             .append("pins in `snapshot/clis.txt`) against the local fake identity provider behind the test proxy\n")
-            .append("(`agent/src/test/java/dev/loginrelay/agent/testing/`), nothing leaving 127.0.0.1.\n")
+            .append("(`agent/src/test/java/dev/loginrelay/agent/testing/net/`), nothing leaving 127.0.0.1.\n")
             .append("✅ every test of the row passed in that run; ❌ at least one failed (see *Tests* below).\n")
             .append("*Through*: `cli` = the test ran the CLI itself, `agent` = the agent's API, `controller` = the\n")
             .append("controller's public API with a real agent process.\n\n");

@@ -1,6 +1,6 @@
 /**
- * Test fixtures shared by the agent's and the controller's tests: fake OAuth issuers, a throwaway CA and an
- * intercepting proxy that real CLIs log in against offline ({@code FakeInternet}), the fake CLI specs, and the
- * compatibility table's recorder.
+ * Test support shared by the agent's and the controller's tests: waiting for conditions ({@code Poll}) and the
+ * compatibility table's recorder. The fake network is in {@code testing.net}, the fake providers in
+ * {@code testing.fakes}.
  */
 package dev.loginrelay.agent.testing;

@@ -4,7 +4,7 @@ import dev.loginrelay.controller.testing.AgentKit;
 import dev.loginrelay.controller.vm.local.LocalVmPool;
 import static dev.loginrelay.controller.testing.AgentKit.await;
 import static dev.loginrelay.controller.testing.AgentKit.awaitState;
-import static dev.loginrelay.agent.testing.FakeBrowser.callbackFor;
+import static dev.loginrelay.agent.testing.fakes.FakeBrowser.callbackFor;
 import static dev.loginrelay.controller.testing.AgentKit.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 

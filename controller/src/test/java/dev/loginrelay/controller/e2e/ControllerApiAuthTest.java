@@ -1,6 +1,6 @@
 package dev.loginrelay.controller.e2e;
 
-import dev.loginrelay.agent.testing.FakeCliSpecs;
+import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -2,8 +2,8 @@ package dev.loginrelay.controller.e2e;
 
 import java.time.Duration;
 import dev.loginrelay.agent.testing.Poll;
-import dev.loginrelay.agent.testing.FakeBrowser;
-import dev.loginrelay.agent.testing.FakeCliSpecs;
+import dev.loginrelay.agent.testing.fakes.FakeBrowser;
+import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;

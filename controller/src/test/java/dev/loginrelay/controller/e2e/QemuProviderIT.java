@@ -2,9 +2,9 @@ package dev.loginrelay.controller.e2e;
 
 import java.time.Duration;
 import dev.loginrelay.agent.testing.Poll;
-import dev.loginrelay.agent.testing.FakeBrowser;
-import dev.loginrelay.agent.testing.FakeCodexIssuer;
-import dev.loginrelay.agent.testing.FakeInternet;
+import dev.loginrelay.agent.testing.fakes.FakeBrowser;
+import dev.loginrelay.agent.testing.fakes.FakeCodexIssuer;
+import dev.loginrelay.agent.testing.net.FakeInternet;
 import dev.loginrelay.controller.store.DbConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -5,7 +5,7 @@ import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.controller.agents.AgentClient;
 import dev.loginrelay.controller.agents.AgentHandle;
 import dev.loginrelay.controller.vm.local.LocalPoolConfig;
-import dev.loginrelay.agent.testing.FakeCliSpecs;
+import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 

@@ -1,7 +1,7 @@
 package dev.loginrelay.controller.ui;
 
-import dev.loginrelay.agent.testing.FakeBrowser;
-import dev.loginrelay.agent.testing.FakeCliSpecs;
+import dev.loginrelay.agent.testing.fakes.FakeBrowser;
+import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;

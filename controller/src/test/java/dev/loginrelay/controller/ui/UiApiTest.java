@@ -1,6 +1,6 @@
 package dev.loginrelay.controller.ui;
 
-import dev.loginrelay.agent.testing.FakeCliSpecs;
+import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
 import dev.loginrelay.controller.ControllerConfig;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;

@@ -1,4 +1,4 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.fakes;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

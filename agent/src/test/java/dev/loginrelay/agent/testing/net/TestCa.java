@@ -1,4 +1,4 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.net;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;

@@ -1,5 +1,6 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.net;
 
+import dev.loginrelay.agent.testing.fakes.FakeIdentityProvider;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import java.io.BufferedInputStream;

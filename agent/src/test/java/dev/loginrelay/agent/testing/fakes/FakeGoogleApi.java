@@ -1,10 +1,11 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.fakes;
 
+import dev.loginrelay.agent.testing.net.MitmProxy;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import static dev.loginrelay.agent.testing.FakeTokens.q;
+import static dev.loginrelay.agent.testing.fakes.FakeTokens.q;
 
 /**
  * Google's side of a Gemini CLI 0.61.0 login (paste flow), as recorded in

@@ -1,4 +1,4 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.net;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,5 +1,6 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.net;
 
+import dev.loginrelay.agent.testing.fakes.FakeIdentityProvider;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.fakes;
 
+import dev.loginrelay.agent.testing.net.MitmProxy;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;

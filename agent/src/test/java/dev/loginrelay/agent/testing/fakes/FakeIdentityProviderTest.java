@@ -1,6 +1,7 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.fakes;
 
-import dev.loginrelay.agent.testing.FakeIdentityProvider.Outcome;
+import dev.loginrelay.agent.testing.net.MitmProxy;
+import dev.loginrelay.agent.testing.fakes.FakeIdentityProvider.Outcome;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

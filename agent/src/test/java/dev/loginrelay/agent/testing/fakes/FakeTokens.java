@@ -1,4 +1,4 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.fakes;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Random token values, unsigned JWTs and the little JSON and form handling the fake issuers need (JDK only). */
-final class FakeTokens {
+public final class FakeTokens {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private FakeTokens() {
@@ -31,7 +31,7 @@ final class FakeTokens {
     }
 
     /** A JSON string literal. */
-    static String q(String s) {
+    public static String q(String s) {
         if (s == null) {
             return "null";
         }

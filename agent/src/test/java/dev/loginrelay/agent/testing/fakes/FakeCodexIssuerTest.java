@@ -1,4 +1,4 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.fakes;
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -16,7 +16,7 @@ import java.util.Base64;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The issuer's protocol on its own, without codex (which {@link RealCodexAgainstFakeIssuerTest} runs), so a
+ * The issuer's protocol on its own, without codex (which {@code e2e.RealCodexAgainstFakeIssuerTest} runs), so a
  * regression in the fake shows up even where the CLIs are not installed.
  */
 @Timeout(30)

@@ -1,5 +1,6 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.fakes;
 
+import dev.loginrelay.agent.testing.net.MitmProxy;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -18,7 +19,7 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.loginrelay.agent.testing.FakeTokens.q;
+import static dev.loginrelay.agent.testing.fakes.FakeTokens.q;
 
 /**
  * A fake OAuth issuer that the real Codex CLI (0.169.0) completes its device-code login against without leaving

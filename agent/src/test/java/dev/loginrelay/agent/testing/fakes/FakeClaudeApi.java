@@ -1,11 +1,12 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.fakes;
 
+import dev.loginrelay.agent.testing.net.MitmProxy;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 
-import static dev.loginrelay.agent.testing.FakeTokens.q;
+import static dev.loginrelay.agent.testing.fakes.FakeTokens.q;
 
 /**
  * Anthropic's side of a Claude Code 2.1.330 login ({@code claude auth login}, paste flow), as recorded in

@@ -1,4 +1,4 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.net;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;

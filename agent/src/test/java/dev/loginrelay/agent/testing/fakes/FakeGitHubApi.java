@@ -1,12 +1,13 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.testing.fakes;
 
+import dev.loginrelay.agent.testing.net.MitmProxy;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.loginrelay.agent.testing.FakeTokens.q;
+import static dev.loginrelay.agent.testing.fakes.FakeTokens.q;
 
 /**
  * GitHub's side of a GitHub Copilot CLI 1.0.102 device login ({@code copilot login --device-code}), as the CLI asked

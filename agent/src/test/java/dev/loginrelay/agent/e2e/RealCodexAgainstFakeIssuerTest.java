@@ -1,5 +1,8 @@
-package dev.loginrelay.agent.testing;
+package dev.loginrelay.agent.e2e;
 
+import dev.loginrelay.agent.testing.Compat;
+import dev.loginrelay.agent.testing.CompatibilityRecorder;
+import dev.loginrelay.agent.testing.fakes.FakeCodexIssuer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
