@@ -19,6 +19,8 @@ case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# Plain logs: Maven 3.8's jansi writes ESC[0m resets even in batch mode (-B); style.color is Maven 3.9's switch.
+export MAVEN_OPTS="-Djansi.noreset=true ${MAVEN_OPTS:-}"
 for tool in java mvn node npm; do
   command -v "$tool" >/dev/null || { echo "test.sh: $tool is not installed" >&2; exit 1; }
 done
@@ -27,7 +29,7 @@ scripts/install-test-deps.sh
 # A full run records the real-CLI results afresh; a partial one (extra mvn arguments) updates the earlier ones.
 [ $# -gt 0 ] || scripts/compat-table.sh --reset
 status=0
-mvn -B -ntp verify "$@" || status=$?
+mvn -B -ntp -Dstyle.color=never verify "$@" || status=$?
 # docs/compatibility.md comes from this run's real-CLI results, red rows included; the exit code stays mvn's.
 scripts/compat-table.sh || echo "test.sh: could not render docs/compatibility.md" >&2
 exit "$status"
