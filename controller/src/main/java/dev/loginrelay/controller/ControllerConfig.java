@@ -21,8 +21,10 @@ import java.util.Objects;
  * @param vmProvider   {@code local} (agents as local processes), {@code static} (a list of agent URLs) or
  *                     {@code qemu} (a VM per session from the golden image; its settings: {@code LOGINRELAY_QEMU_*},
  *                     read by {@link dev.loginrelay.controller.dispatch.QemuVmConfig#fromEnv})
- * @param agentJar     the agent jar the local provider starts
- * @param cliPath      PATH dirs holding the CLIs, passed to local agents
+ * @param agentJar     the agent jar the local provider starts; by default found from this controller's jar
+ *                     ({@link DefaultPaths})
+ * @param cliPath      PATH dirs holding the CLIs, passed to local agents; by default the pinned CLIs that
+ *                     {@code scripts/install-clis.sh} installed, when there are any
  * @param staticAgents {@code id=url=tokenfile,...} for the static provider
  * @param sessionTtl   default session deadline; {@code providerTtl} overrides it per provider
  * @param agentLostAfter how long an agent may stop answering before its sessions fail
@@ -67,8 +69,9 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
             env.getOrDefault("LOGINRELAY_DATABASE_USER", "postgres"), secret(env, "LOGINRELAY_DATABASE_PASSWORD"),
             integer(env, "LOGINRELAY_DATABASE_POOL_SIZE", 10), secret(env, "LOGINRELAY_API_KEY"),
             secret(env, "LOGINRELAY_OPERATOR_TOKEN"), env.getOrDefault("LOGINRELAY_VM_PROVIDER", "local"),
-            Path.of(env.getOrDefault("LOGINRELAY_AGENT_JAR", defaultAgentJar())).toAbsolutePath().normalize(),
-            cli.isBlank() ? List.of() : Arrays.stream(cli.split(":")).filter(s -> !s.isBlank()).map(Path::of).toList(),
+            agentJar(env.get("LOGINRELAY_AGENT_JAR")),
+            cli.isBlank() ? DefaultPaths.cliPath(env.get("LOGINRELAY_CLIS_DIR"), DefaultPaths.codeLocation())
+                : Arrays.stream(cli.split(":")).filter(s -> !s.isBlank()).map(Path::of).toList(),
             path(env.get("LOGINRELAY_AGENT_PROVIDERS_DIR")), env.get("LOGINRELAY_STATIC_AGENTS"),
             Duration.ofSeconds(integer(env, "LOGINRELAY_SESSION_TTL_SECONDS", 300)),
             ttls(env.getOrDefault("LOGINRELAY_PROVIDER_TTLS", "")),
@@ -83,9 +86,9 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
         return providerTtl.getOrDefault(provider, sessionTtl);
     }
 
-    private static String defaultAgentJar() {
-        // Next to the controller jar in a release; the module layout in a checkout.
-        return "agent/target/loginrelay-agent.jar";
+    private static Path agentJar(String configured) {
+        return (configured == null || configured.isBlank() ? DefaultPaths.agentJar(DefaultPaths.codeLocation())
+            : Path.of(configured)).toAbsolutePath().normalize();
     }
 
     private static Map<String, Duration> ttls(String spec) {
