@@ -12,6 +12,8 @@ chromium-driver (scripts/install-test-deps.sh), then runs `mvn -B verify` over a
 unit tests, the agent against fake CLIs under a real PTY, the real Codex CLI against a local fake issuer, and the
 controller against a real PostgreSQL (LOGINRELAY_TEST_PG_URL if set, else embedded PostgreSQL), and its pages in
 headless Chromium.
+Results of the real-CLI tests: target/compatibility.md (scripts/compat-table.sh). A full run (no arguments) also
+updates the committed docs/compatibility.md, only when a result changed; everything else stays under target/.
 Example: scripts/test.sh -pl agent -Dtest='Fake*'
 USAGE
 }
@@ -30,6 +32,11 @@ scripts/install-test-deps.sh
 [ $# -gt 0 ] || scripts/compat-table.sh --reset
 status=0
 mvn -B -ntp -Dstyle.color=never verify "$@" || status=$?
-# docs/compatibility.md comes from this run's real-CLI results, red rows included; the exit code stays mvn's.
-scripts/compat-table.sh || echo "test.sh: could not render docs/compatibility.md" >&2
+# The real-CLI results, red rows included, go to target/compatibility.md; a full run also updates
+# docs/compatibility.md, but only when a result changed (git status stays clean otherwise). The exit code stays mvn's.
+if [ $# -gt 0 ]; then
+  scripts/compat-table.sh || echo "test.sh: could not render target/compatibility.md" >&2
+else
+  scripts/compat-table.sh --docs || echo "test.sh: could not render the compatibility table" >&2
+fi
 exit "$status"
