@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Scan rules per CLI, written from the Comparison table of {@code cli-login-flows.md} (codex-cli 0.169.0, Claude Code
+ * Scan rules per CLI, written from the table "At a glance" of {@code docs/cli-facts.md} (codex-cli 0.169.0, Claude Code
  * 2.1.330, Gemini CLI 0.61.0). The shipped provider specs are separate; these pin what the fixtures must yield.
  */
 final class CliRules {

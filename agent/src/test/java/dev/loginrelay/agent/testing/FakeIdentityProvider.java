@@ -15,8 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A test identity provider for the real CLIs, served behind {@link MitmProxy}: it answers like each provider's token,
  * profile and userinfo endpoints, for OpenAI ({@code auth.openai.com}, through {@link FakeCodexIssuer}, which also
  * serves codex's device flow over plain HTTP), Anthropic ({@link FakeClaudeApi}) and Google ({@link FakeGoogleApi}).
- * The shapes replay what the real CLIs needed in the recordings ({@code shared/cli-transcripts/*}{@code
- * /*.fakeauth.jsonl}).
+ * The shapes replay what the real CLIs asked a fake for when they were recorded ({@code docs/cli-facts.md} §7,
+ * "What the CLIs asked the fake for").
  *
  * <p>The outcome of every token endpoint is scripted ({@link #outcome}: approve, deny, invalid_grant, 500) and can be
  * made slow ({@link #slow}); with {@link Outcome#APPROVE} a code the fake did not issue is still rejected as
