@@ -15,10 +15,13 @@ import java.util.Objects;
  * @param providersDir operator provider specs (the agent's {@code --providers-dir}); null = the agent's default
  * @param javaBin      the {@code java} to run the agent with; null = the controller's own
  * @param startTimeout how long an agent may take to listen and answer {@code /health}; null = 30 s
+ * @param retain       how long a released agent's dir (its log, the session's diagnostics and HOME) is kept;
+ *                     null = 1 h ({@code LOGINRELAY_AGENT_RETAIN_SECONDS})
  */
 public record LocalVmConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
-                            Duration startTimeout) {
+                            Duration startTimeout, Duration retain) {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_RETAIN = Duration.ofHours(1);
 
     public LocalVmConfig {
         agentJar = Objects.requireNonNull(agentJar, "agentJar").toAbsolutePath().normalize();
@@ -30,6 +33,29 @@ public record LocalVmConfig(Path agentJar, Path dataDir, List<Path> cliPath, Pat
         if (startTimeout.isNegative() || startTimeout.isZero()) {
             throw new IllegalArgumentException("startTimeout must be positive, not " + startTimeout);
         }
+        retain = retain == null ? DEFAULT_RETAIN : retain;
+        if (retain.toSeconds() < 1) {
+            throw new IllegalArgumentException("LOGINRELAY_AGENT_RETAIN_SECONDS cannot be less than 1, not "
+                + retain.toSeconds());
+        }
+    }
+
+    /** The default retention. */
+    public LocalVmConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
+                         Duration startTimeout) {
+        this(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, null);
+    }
+
+    /** The same with {@code retain} ({@code LOGINRELAY_AGENT_RETAIN_SECONDS} in {@code env}; unset = 1 h). */
+    public LocalVmConfig withRetain(java.util.Map<String, String> env) {
+        String s = env.get("LOGINRELAY_AGENT_RETAIN_SECONDS");
+        Duration r;
+        try {
+            r = s == null || s.isBlank() ? null : Duration.ofSeconds(Long.parseLong(s.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("LOGINRELAY_AGENT_RETAIN_SECONDS must be an integer, not '" + s + "'", e);
+        }
+        return new LocalVmConfig(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, r);
     }
 
     /** Defaults for the java binary and the start timeout. */

@@ -23,6 +23,6 @@ public final class VmProviders {
             return new StaticVmProvider(vertx, StaticVmProvider.parse(config.staticAgents()));
         }
         return new LocalVmProvider(vertx, LocalVmConfig.of(config.agentJar(), config.dataDir(), config.cliPath(),
-            config.agentProvidersDir()));
+            config.agentProvidersDir()).withRetain(env));
     }
 }

@@ -99,6 +99,17 @@ final class AgentKit {
         return !alive(pid);
     }
 
+    /** Waits on the test thread until {@code cond} holds; fails naming {@code what} after the deadline. */
+    static void awaitTrue(java.util.function.BooleanSupplier cond, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(AWAIT_SECONDS);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + AWAIT_SECONDS + " s waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

@@ -104,6 +104,38 @@ class LocalVmProviderTest {
     }
 
     @Test
+    void removesAReleasedAgentsDirAfterTheRetentionTimeButNotALiveOnes() throws Exception {
+        LocalVmConfig base = AgentKit.config(dir, null);
+        LocalVmConfig config = base.withRetain(java.util.Map.of("LOGINRELAY_AGENT_RETAIN_SECONDS", "2"));
+        Path stale = Files.createDirectories(config.agentDir("local-0123456789"));
+        Files.writeString(stale.resolve("agent.out"), "an agent of an earlier controller\n");
+        Files.setLastModifiedTime(stale.resolve("agent.out"), java.nio.file.attribute.FileTime.fromMillis(0));
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(0));
+        try (LocalVmProvider vms = provider(config)) {
+            AgentHandle live = await(vms.acquire(UUID.randomUUID()));
+            AgentHandle done = await(vms.acquire(UUID.randomUUID()));
+            await(vms.release(done));
+            Path doneDir = config.agentDir(done.agentId());
+            assertThat(doneDir.resolve("agent.out")).as("kept right after release").exists();
+
+            AgentKit.awaitTrue(() -> !Files.exists(doneDir), "the released agent's dir to be removed");
+            assertThat(stale).as("an earlier controller's stopped agent").doesNotExist();
+            assertThat(config.agentDir(live.agentId()).resolve("agent.token")).as("a live agent keeps its dir")
+                .exists();
+            assertThat(await(client.health(live)).getString("status")).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void refusesARetentionBelowOneSecond() {
+        LocalVmConfig base = AgentKit.config(dir, null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> base.withRetain(
+                java.util.Map.of("LOGINRELAY_AGENT_RETAIN_SECONDS", "0")))
+            .hasMessageContaining("LOGINRELAY_AGENT_RETAIN_SECONDS cannot be less than 1");
+        assertThat(base.retain()).isEqualTo(LocalVmConfig.DEFAULT_RETAIN);
+    }
+
+    @Test
     void findsALiveAgentAfterARestartOfTheController() throws Exception {
         LocalVmConfig config = AgentKit.config(dir, null);
         LocalVmProvider before = provider(config);
