@@ -48,12 +48,13 @@ else
 fi
 
 cli_dir=${LOGINRELAY_CLIS_DIR:-$root/.clis}
-if scripts/install-clis.sh --check 2>/dev/null; then
-  say "[2/4] CLIs: pinned versions already in $cli_dir"
-else
-  say "[2/4] CLIs: installing the pinned versions (snapshot/clis.txt) into $cli_dir, about 870 MB the first time"
-fi
-bin=$(scripts/install-clis.sh 2>/dev/null)
+say "[2/4] CLIs: the pinned versions (snapshot/clis.txt) in $cli_dir; a first install fetches ~870 MB with npm"
+# One pass: install-clis.sh installs only what differs from the pins; its "already installed" lines are noise here.
+bin_file=$(mktemp)
+trap 'rm -f "$bin_file"' EXIT
+scripts/install-clis.sh 2>&1 >"$bin_file" | { grep -v 'already installed' || true; } >&2
+bin=$(tail -n 1 "$bin_file")
+rm -f "$bin_file"
 
 if [ "${1:-}" = "--agent-only" ]; then
   shift

@@ -62,10 +62,10 @@ public final class Controller extends VerticleBase {
         SessionStore store = new SessionStore(db);
         SessionMetrics metrics = new SessionMetrics();
         dispatch = new DispatchService(vertx, vms, new AgentClient(vertx), store, metrics, config.agentLostAfter());
-        return db.migrate()
-            .compose(n -> vms.providers())
-            .compose(doctor -> {
-                ProviderDirectory providers = new ProviderDirectory(doctor);
+        // The agents' self-check (a JVM and each CLI's --version, seconds) runs while the migrations do.
+        return Future.all(db.migrate(), vms.providers())
+            .compose(both -> {
+                ProviderDirectory providers = new ProviderDirectory(both.resultAt(1));
                 SessionService sessions = new SessionService(store, new SessionEventStore(db), dispatch, providers,
                     metrics, config::ttlOf);
                 listener = new ChangeListener(vertx, dbConfig).start();
