@@ -15,7 +15,7 @@ LOGINRELAY_HTTP_PORT=9090).
 
 The first run takes about a minute and a half: the Maven build (~50 s, dependencies from Maven Central on a cold
 ~/.m2), the pinned CLIs (~870 MB into .clis/, npm) and the embedded PostgreSQL's first start (initdb). A later run
-with nothing changed is up in a few seconds.
+with nothing changed is up in about 10 s on an idle 2-core machine (mostly the agents' self-check of the CLIs).
 
   --agent-only   run just one agent on 127.0.0.1:7070 (state under .loginrelay/agent); further flags go to it
 USAGE
@@ -76,7 +76,7 @@ if [ -n "${LOGINRELAY_DATABASE_URL:-}" ]; then
 elif [ -f "$LOGINRELAY_DATA_DIR/pg/PG_VERSION" ]; then
   say "[3/4] database: embedded PostgreSQL, data in $LOGINRELAY_DATA_DIR/pg"
 else
-  say "[3/4] database: embedded PostgreSQL, first start (initdb into $LOGINRELAY_DATA_DIR/pg, about 10 s)"
+  say "[3/4] database: embedded PostgreSQL, first start (initdb into $LOGINRELAY_DATA_DIR/pg, about 5 s)"
 fi
 # Says when the controller answers; gives up when the controller exits (exec below keeps this shell's pid, $$).
 (
