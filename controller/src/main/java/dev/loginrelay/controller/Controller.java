@@ -70,10 +70,10 @@ public final class Controller extends VerticleBase {
         metrics.pool(vms::capacity);
         SessionMoves moves = new SessionMoves(store, metrics);
         dispatch = new DispatchService(vertx, vms, agents, moves, config.agentLostAfter(), config.maxStarting());
-        return db.migrate()
-            .compose(n -> vms.providers())
-            .compose(doctor -> {
-                ProviderDirectory providers = new ProviderDirectory(doctor);
+        // The agents' self-check (a JVM and each CLI's --version, seconds, unless cached) runs while the migrations do.
+        return Future.all(db.migrate(), vms.providers())
+            .compose(both -> {
+                ProviderDirectory providers = new ProviderDirectory(both.resultAt(1));
                 SessionService sessions = new SessionService(store, new SessionEventStore(db), moves, dispatch,
                     providers, config::ttlOf, new PendingQueue(db), config.maxPending());
                 listener = new ChangeListener(vertx, dbConfig).start();

@@ -19,13 +19,16 @@ import java.util.Objects;
  * @param workDir      per-session homes and the default locations below
  * @param providersDir operator directory of extra or overriding provider specs (may not exist)
  * @param logDir       per-session diagnostics logs
- * @param cliPath      PATH entries where the provider CLIs are installed, searched before the system dirs
+ * @param cliPath      dirs where the provider CLIs are installed, searched first
  * @param lockDir      host-wide locks shared by every agent on this host (codex's fixed port 1455)
  * @param maxRuns      most live runs at once
  * @param retainSeconds how long a finished run stays readable
+ * @param runPath      the CLIs' PATH: {@code cliPath}, then the agent's {@code $PATH}, then the pinned CLIs
+ *                     {@code scripts/install-clis.sh} installed, then the system dirs (see {@link CliSearchPath})
  */
 public record AgentConfig(String host, int port, Path portFile, Path tokenFile, Path workDir, Path providersDir,
-                          Path logDir, List<Path> cliPath, Path lockDir, int maxRuns, int retainSeconds) {
+                          Path logDir, List<Path> cliPath, Path lockDir, int maxRuns, int retainSeconds,
+                          List<Path> runPath) {
 
     static final String PREFIX = "LOGINRELAY_AGENT_";
     private static final List<String> KEYS = List.of("HOST", "PORT", "PORT_FILE", "TOKEN_FILE", "WORK_DIR",
@@ -41,6 +44,7 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
         Objects.requireNonNull(logDir, "logDir");
         Objects.requireNonNull(lockDir, "lockDir");
         cliPath = List.copyOf(cliPath);
+        runPath = List.copyOf(runPath);
         if (maxRuns < 1) {
             throw new IllegalArgumentException("maxRuns cannot be less than 1");
         }
@@ -81,10 +85,11 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
             }
             v.put(name, value);
         }
-        return of(v);
+        return of(v, env.get("PATH"), CliSearchPath.installed(env.get("LOGINRELAY_CLIS_DIR"),
+            CliSearchPath.codeLocation()));
     }
 
-    private static AgentConfig of(Map<String, String> v) {
+    private static AgentConfig of(Map<String, String> v, String envPath, java.util.Optional<Path> installedClis) {
         Path work = Path.of(v.getOrDefault("WORK_DIR", ".loginrelay/agent")).toAbsolutePath().normalize();
         String cli = v.getOrDefault("CLI_PATH", "");
         List<Path> cliPath = cli.isBlank() ? List.of()
@@ -93,7 +98,8 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
             path(v, "PORT_FILE", null), path(v, "TOKEN_FILE", work.resolve("agent.token")), work,
             path(v, "PROVIDERS_DIR", work.resolve("providers")), path(v, "LOG_DIR", work.resolve("logs")), cliPath,
             path(v, "LOCK_DIR", Path.of(System.getProperty("java.io.tmpdir"), "loginrelay-locks")),
-            integer(v, "MAX_RUNS", 256), integer(v, "RETAIN_SECONDS", 3600));
+            integer(v, "MAX_RUNS", 256), integer(v, "RETAIN_SECONDS", 3600),
+            CliSearchPath.of(cliPath, envPath, installedClis));
     }
 
     private static int integer(Map<String, String> v, String key, int def) {
@@ -117,19 +123,10 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
         return String.join(", ", KEYS.stream().map(k -> "--" + k.toLowerCase(Locale.ROOT).replace('_', '-')).toList());
     }
 
-    /** The CLIs' PATH: the configured CLI dirs, then the system dirs. */
-    public List<Path> runPath() {
-        List<Path> path = new java.util.ArrayList<>(cliPath);
-        for (String p : List.of("/usr/local/bin", "/usr/bin", "/bin")) {
-            path.add(Path.of(p));
-        }
-        return path;
-    }
-
     /** One line for the log; holds no secret (the token stays in its file). */
     public String describe() {
         return "host=" + host + " port=" + port + " tokenFile=" + tokenFile + " token=<masked> workDir=" + workDir
-            + " providersDir=" + providersDir + " logDir=" + logDir + " cliPath=" + cliPath + " lockDir=" + lockDir
-            + " maxRuns=" + maxRuns + " retainSeconds=" + retainSeconds;
+            + " providersDir=" + providersDir + " logDir=" + logDir + " cliPath=" + cliPath + " runPath=" + runPath
+            + " lockDir=" + lockDir + " maxRuns=" + maxRuns + " retainSeconds=" + retainSeconds;
     }
 }

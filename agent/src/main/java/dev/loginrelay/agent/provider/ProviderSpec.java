@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * One CLI's login, as data: how to start it, what to look for in its terminal output, how the browser step is
  * relayed, and how success is proven. Parsed from {@code providers/*.json} by {@link SpecParser}; the shipped specs
- * are written from {@code cli-login-flows.md} and an operator directory can add or override them.
+ * are written from {@code docs/cli-facts.md} and an operator directory can add or override them.
  *
  * @param name            the provider id used in the API ({@code codex}, {@code claude}, ...)
  * @param displayName     what a person reads

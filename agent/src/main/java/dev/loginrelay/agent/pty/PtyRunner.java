@@ -25,7 +25,7 @@ import java.util.function.IntConsumer;
  */
 public final class PtyRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PtyRunner.class);
-    /** Wide enough that Ink-rendered URLs are never hard-wrapped (cli-login-flows.md, implication 3). */
+    /** Wide enough that Ink-rendered URLs are never hard-wrapped (docs/cli-facts.md §6, item 3). */
     public static final int COLUMNS = 1000;
     public static final int ROWS = 50;
     private static final long KILL_GRACE_MS = 2000;

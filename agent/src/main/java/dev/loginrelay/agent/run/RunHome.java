@@ -23,7 +23,12 @@ final class RunHome {
 
     /** Where the session's files live: {@code <workDir>/sessions/<runId>}. */
     static Path sessionDir(AgentConfig config, String runId) {
-        return config.workDir().resolve("sessions").resolve(runId);
+        return sessionsDir(config).resolve(runId);
+    }
+
+    /** Where every session's dir lives: {@code <workDir>/sessions}. */
+    static Path sessionsDir(AgentConfig config) {
+        return config.workDir().resolve("sessions");
     }
 
     /** Creates HOME (0700) and a private TMPDIR, and writes the spec's seed files (0600). Blocking. */

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +25,8 @@ import java.util.regex.Pattern;
 
 /**
  * The registry of live and recently finished runs, keyed by the controller's session id. All of it runs on one
- * Vert.x context, so the map needs no locks. Finished runs stay readable for {@code retainSeconds}.
+ * Vert.x context, so the map needs no locks. Finished runs stay readable for {@code retainSeconds}; then the run is
+ * dropped and its work dir {@code <workDir>/sessions/<id>} deleted (as are dirs an earlier agent process left).
  */
 public final class RunService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RunService.class);
@@ -38,7 +40,9 @@ public final class RunService implements AutoCloseable {
     public RunService(Vertx vertx, Context context, AgentConfig config, ProviderCatalog catalog) {
         this.catalog = catalog;
         this.deps = new RunDeps(vertx, context, config, new CallbackRelay(vertx), new DiagnosticsLog(config.logDir()));
-        this.sweepTimer = vertx.setPeriodic(30_000, t -> sweep());
+        // Often enough that a run outlives its retention by at most half of it (and 30 s).
+        this.sweepTimer = vertx.setPeriodic(Math.min(30_000L, Math.max(200L, config.retainSeconds() * 500L)),
+            t -> sweep());
     }
 
     /** Starts a login, or returns the existing run when the same session asks again for the same provider. */
@@ -139,7 +143,7 @@ public final class RunService implements AutoCloseable {
         Instant cutoff = Instant.now().minusSeconds(deps.config().retainSeconds());
         List<String> gone = new ArrayList<>();
         runs.forEach((id, r) -> {
-            if (r.state().isTerminal() && r.updatedAt().isBefore(cutoff)) {
+            if (r.state().isTerminal() && r.updatedAt().isBefore(cutoff) && r.stopped().isComplete()) {
                 gone.add(id);
             }
         });
@@ -147,6 +151,16 @@ public final class RunService implements AutoCloseable {
         if (!gone.isEmpty()) {
             log.info("forgot {} finished runs older than {} s", gone.size(), deps.config().retainSeconds());
         }
+        java.util.Set<String> known = java.util.Set.copyOf(runs.keySet());
+        Path sessions = RunHome.sessionsDir(deps.config());
+        deps.vertx().executeBlocking(() -> SessionDirs.removeExpired(sessions, gone, known, cutoff), false)
+            .onSuccess(n -> {
+                if (n > 0) {
+                    log.info("removed {} session dirs under {} (retainSeconds={})", n, sessions,
+                        deps.config().retainSeconds());
+                }
+            })
+            .onFailure(e -> log.warn("could not remove expired session dirs: {}", e.getMessage()));
     }
 
     /**

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every recorded transcript, scanned with its CLI's rules: what the scanner reports, checked against what the
- * transcript shows (its {@code .txt} and {@code .events.jsonl} in {@code cli-transcripts/}), in several chunkings.
+ * recording shows ({@code docs/cli-facts.md} describes each CLI's output), in several chunkings.
  */
 class AllTranscriptsTest {
     private static final Pattern STATE = Pattern.compile("[?&]state=([^&]*)");

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Scan rules per CLI, written from the Comparison table of {@code cli-login-flows.md} (codex-cli 0.169.0, Claude Code
- * 2.1.330, Gemini CLI 0.61.0) and {@code docs/cli-copilot.md} (GitHub Copilot CLI 1.0.102). The shipped provider specs are separate; these pin what the fixtures must yield.
+ * Scan rules per CLI, written from the table "At a glance" of {@code docs/cli-facts.md} (codex-cli 0.169.0, Claude Code
+ * 2.1.330, Gemini CLI 0.61.0) and {@code docs/cli-copilot.md} (GitHub Copilot CLI 1.0.102). The shipped provider
+ * specs are separate; these pin what the fixtures must yield.
  */
 final class CliRules {
     /** The strict URL character class of the doc: no {@code \S+}. */

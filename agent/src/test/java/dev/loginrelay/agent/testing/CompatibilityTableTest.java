@@ -48,10 +48,20 @@ final class CompatibilityTableTest {
         String md = Files.readString(out);
         assertThat(md).startsWith("# Compatibility").contains("do not edit by hand")
             .containsSubsequence(
-                "| codex | `@x/codex` | 1.2.3 | browser | agent | ❌ | 1/2 | 2026-11-22 |",
-                "| codex | `@x/codex` | 1.2.3 | browser | controller | ✅ | 1/1 | 2026-11-22 |",
-                "| gemini | `@x/gemini` | 1.2.3 | paste | agent | ✅ | 1/1 | 2026-11-22 |",
+                "| codex | `@x/codex` | 1.2.3 | browser | agent | ❌ | 1/2 |\n",
+                "| codex | `@x/codex` | 1.2.3 | browser | controller | ✅ | 1/1 |\n",
+                "| gemini | `@x/gemini` | 1.2.3 | paste | agent | ✅ | 1/1 |\n",
                 "## Tests", "| codex | 1.2.3 | browser | agent | `B.denied` | ❌ fail |");
+    }
+
+    @Test
+    void aRerunWithTheSameResultsRendersTheSameTable() {
+        String first = CompatibilityTable.render(CompatibilityTable.latest(List.of(
+            rec("codex", "device", "agent", "D.ok", "PASS", "2026-11-22T05:00:00Z"))));
+        String later = CompatibilityTable.render(CompatibilityTable.latest(List.of(
+            rec("codex", "device", "agent", "D.ok", "PASS", "2026-12-02T04:00:00Z"))));
+        assertThat(later).as("no date in the table, so the committed file stays put").isEqualTo(first)
+            .doesNotContain("2026");
     }
 
     @Test

@@ -100,6 +100,11 @@ public final class AgentKit {
         return Poll.eventually(within, () -> !alive(pid));
     }
 
+    /** Waits on the test thread until {@code cond} holds; fails naming {@code what} after the deadline. */
+    public static void awaitTrue(java.util.function.BooleanSupplier cond, String what) throws Exception {
+        Poll.until(Duration.ofSeconds(AWAIT_SECONDS), what, cond::getAsBoolean);
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

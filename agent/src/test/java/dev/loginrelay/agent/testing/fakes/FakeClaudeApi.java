@@ -9,8 +9,8 @@ import java.util.List;
 import static dev.loginrelay.agent.testing.fakes.FakeTokens.q;
 
 /**
- * Anthropic's side of a Claude Code 2.1.330 login ({@code claude auth login}, paste flow), as recorded in
- * {@code cli-transcripts/claude/e2e-mitm-paste.fakeauth.jsonl}: {@code POST platform.claude.com/v1/oauth/token}
+ * Anthropic's side of a Claude Code 2.1.330 login ({@code claude auth login}, paste flow), as recorded
+ * ({@code docs/cli-facts.md} §2 "Paste flow", §7): {@code POST platform.claude.com/v1/oauth/token}
  * (JSON, {@code grant_type=authorization_code} with the part of the pasted {@code CODE#STATE} before the {@code #}),
  * then {@code GET api.anthropic.com/api/oauth/profile} and {@code /api/oauth/claude_cli/roles}; the profile's
  * {@code organization_type: claude_max} is what {@code claude auth status} reports as {@code subscriptionType: max}.

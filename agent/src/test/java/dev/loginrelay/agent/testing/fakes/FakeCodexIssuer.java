@@ -24,7 +24,7 @@ import static dev.loginrelay.agent.testing.fakes.FakeTokens.q;
 /**
  * A fake OAuth issuer that the real Codex CLI (0.169.0) completes its device-code login against without leaving
  * 127.0.0.1: {@code codex login --device-auth --experimental_issuer <baseUrl()>}. It answers what codex asks
- * (see {@code cli-transcripts/codex/e2e-device-issuer.fakeauth.jsonl}):
+ * (see {@code docs/cli-facts.md} §1 "Device-code flow"):
  * <ol>
  *   <li>{@code POST /api/accounts/deviceauth/usercode} → {@code {device_auth_id, user_code, interval: "1"}};</li>
  *   <li>{@code POST /api/accounts/deviceauth/token}, polled every second → 403 {@code authorization_pending}
@@ -41,7 +41,7 @@ import static dev.loginrelay.agent.testing.fakes.FakeTokens.q;
  *
  * <p>The browser flow ignores {@code --experimental_issuer} and always talks to {@code https://auth.openai.com}:
  * there {@link FakeIdentityProvider} hands codex's requests to {@link #answer} from behind {@link MitmProxy}
- * ({@code cli-transcripts/codex/e2e-browser-mitm.fakeauth.jsonl}: the code exchange, then the token exchange).
+ * ({@code docs/cli-facts.md} §7: the code exchange, then the token exchange).
  *
  * <p>The outcome is scripted per instance ({@link #approveAfterPolls}, {@link #deny}, {@link #failTokenExchange}),
  * every value is settable, and the tokens are random per instance so redaction tests can look for them. Every

@@ -8,8 +8,8 @@ import java.util.Map;
 import static dev.loginrelay.agent.testing.fakes.FakeTokens.q;
 
 /**
- * Google's side of a Gemini CLI 0.61.0 login (paste flow), as recorded in
- * {@code cli-transcripts/gemini/e2e-mitm-paste.fakeauth.jsonl}: {@code POST oauth2.googleapis.com/token}
+ * Google's side of a Gemini CLI 0.61.0 login (paste flow), as recorded
+ * ({@code docs/cli-facts.md} §3 "Paste flow", §7): {@code POST oauth2.googleapis.com/token}
  * (form, {@code grant_type=authorization_code}, the pasted code), {@code GET www.googleapis.com/oauth2/v2/userinfo}
  * (its email becomes {@code google_accounts.json}'s {@code active}), then Code Assist's
  * {@code POST cloudcode-pa.googleapis.com/v1internal:loadCodeAssist} (a current tier and a project: without them

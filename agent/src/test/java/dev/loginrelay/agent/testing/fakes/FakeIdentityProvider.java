@@ -17,8 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * profile and userinfo endpoints, for OpenAI ({@code auth.openai.com}, through {@link FakeCodexIssuer}, which also
  * serves codex's device flow over plain HTTP), Anthropic ({@link FakeClaudeApi}), Google ({@link FakeGoogleApi}) and
  * GitHub ({@link FakeGitHubApi}, scripted through {@link #github()}).
- * The shapes replay what the real CLIs needed in the recordings ({@code shared/cli-transcripts/*}{@code
- * /*.fakeauth.jsonl}).
+ * The shapes replay what the real CLIs asked a fake for when they were recorded ({@code docs/cli-facts.md} §7,
+ * "What the CLIs asked the fake for"; {@code docs/cli-copilot.md} for Copilot).
  *
  * <p>The outcome of every token endpoint is scripted ({@link #outcome}: approve, deny, invalid_grant, 500) and can be
  * made slow ({@link #slow}); with {@link Outcome#APPROVE} a code the fake did not issue is still rejected as

@@ -16,7 +16,8 @@ import java.nio.file.Path;
  *   <li>{@code HTTPS_PROXY}/{@code https_proxy} (and the {@code HTTP_} pair) = the proxy: with a proxy set, the CLIs
  *       never resolve a provider host themselves ({@code NO_PROXY} keeps loopback direct);</li>
  *   <li>the CA each CLI reads: {@code CODEX_CA_CERTIFICATE} for codex (rustls; {@code SSL_CERT_FILE} works too),
- *       {@code NODE_EXTRA_CA_CERTS} for Claude Code, the Gemini CLI and the Copilot CLI.</li>
+ *       {@code NODE_EXTRA_CA_CERTS} for Claude Code, the Gemini CLI and the Copilot CLI (docs/cli-facts.md §1–3,
+ *       "Proxy and CA"; docs/cli-copilot.md).</li>
  * </ul>
  * Telemetry, update checks and feature flags are left on, as in production: they go through the proxy and get a
  * quick answer from the fake.

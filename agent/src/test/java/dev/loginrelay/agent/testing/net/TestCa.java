@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * the files live in the caller's temp dir, the CA's private key is deleted as soon as the leaf is signed and the
  * leaf's once it is loaded (it lives on in memory only).
  *
- * <p>Made with {@code openssl} (as in {@code shared/cli-login-flows.md}, "End-to-end test harness"): the JDK has no
+ * <p>Made with {@code openssl} (as in {@code docs/cli-facts.md} §7, "End-to-end test harness"): the JDK has no
  * public API to issue certificates, and BouncyCastle is not in every offline Maven repository the build runs from.
  * EC P-256 keys keep generation fast; rustls (codex) and Node (claude, gemini) both accept them.
  */

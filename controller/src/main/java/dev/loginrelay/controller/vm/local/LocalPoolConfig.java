@@ -19,12 +19,15 @@ import java.util.Objects;
  * @param startTimeout how long an agent may take to listen and answer {@code /health}; null = 30 s
  * @param sessionsPerAgent how many sessions one agent process serves at once (1 = an agent per session)
  * @param warmAgents   how many agents with room are kept started ahead of the clicks (0 = start at the click)
+ * @param retain       how long a released agent's dir (its log, the sessions' diagnostics and HOMEs) is kept;
+ *                     null = 1 h ({@code LOGINRELAY_AGENT_RETAIN_SECONDS})
  */
 public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
-                            Duration startTimeout, int sessionsPerAgent, int warmAgents) {
+                            Duration startTimeout, int sessionsPerAgent, int warmAgents, Duration retain) {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
     /** One agent JVM serves this many logins at once; each costs it ~0.3 MiB and 3 threads (docs/benchmarks.md). */
     public static final int DEFAULT_SESSIONS_PER_AGENT = 32;
+    public static final Duration DEFAULT_RETAIN = Duration.ofHours(1);
 
     public LocalPoolConfig {
         agentJar = Objects.requireNonNull(agentJar, "agentJar").toAbsolutePath().normalize();
@@ -43,36 +46,53 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
         if (warmAgents < 0) {
             throw new IllegalArgumentException("LOGINRELAY_LOCAL_WARM_AGENTS cannot be less than 0, not " + warmAgents);
         }
+        retain = retain == null ? DEFAULT_RETAIN : retain;
+        if (retain.toSeconds() < 1) {
+            throw new IllegalArgumentException("LOGINRELAY_AGENT_RETAIN_SECONDS cannot be less than 1, not "
+                + retain.toSeconds());
+        }
     }
 
     /** An agent per session, started at the click (no warm agent). */
     public LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
                            Duration startTimeout) {
-        this(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, 1, 0);
+        this(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, 1, 0, null);
+    }
+
+    /** The same with another retention of released agents' dirs. */
+    public LocalPoolConfig withRetain(Duration r) {
+        return new LocalPoolConfig(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, sessionsPerAgent,
+            warmAgents, r);
     }
 
     /**
-     * From {@code LOGINRELAY_AGENT_JAR} (default {@code agent/target/loginrelay-agent.jar}), {@code LOGINRELAY_CLI_PATH}
-     * ({@code :}-separated), {@code LOGINRELAY_AGENT_PROVIDERS_DIR} and {@code LOGINRELAY_AGENT_START_SECONDS} (how
-     * long an agent may take to answer, default 30).
+     * From {@code LOGINRELAY_AGENT_JAR} (default: found from this controller's jar, {@link DefaultPaths}),
+     * {@code LOGINRELAY_CLI_PATH} ({@code :}-separated; default the CLIs {@code scripts/install-clis.sh} installed),
+     * {@code LOGINRELAY_AGENT_PROVIDERS_DIR}, {@code LOGINRELAY_AGENT_START_SECONDS} (how long an agent may take to
+     * answer, default 30), the warm agents' settings and {@code LOGINRELAY_AGENT_RETAIN_SECONDS}.
      */
     public static LocalPoolConfig fromEnv(Map<String, String> env, Path dataDir) {
         String cli = env.getOrDefault("LOGINRELAY_CLI_PATH", "");
         String providers = env.get("LOGINRELAY_AGENT_PROVIDERS_DIR");
-        String start = env.getOrDefault("LOGINRELAY_AGENT_START_SECONDS", "").strip();
-        Duration startTimeout;
-        try {
-            startTimeout = start.isEmpty() ? null : Duration.ofSeconds(Long.parseLong(start));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("LOGINRELAY_AGENT_START_SECONDS must be a number of seconds, not '"
-                + start + "'");
-        }
-        return new LocalPoolConfig(Path.of(env.getOrDefault("LOGINRELAY_AGENT_JAR",
-            "agent/target/loginrelay-agent.jar")), dataDir,
-            Arrays.stream(cli.split(":")).filter(s -> !s.isBlank()).map(Path::of).toList(),
-            providers == null || providers.isBlank() ? null : Path.of(providers), null, startTimeout,
+        String jar = env.get("LOGINRELAY_AGENT_JAR");
+        return new LocalPoolConfig(
+            jar == null || jar.isBlank() ? DefaultPaths.agentJar(DefaultPaths.codeLocation()) : Path.of(jar.strip()),
+            dataDir,
+            cli.isBlank() ? DefaultPaths.cliPath(env.get("LOGINRELAY_CLIS_DIR"), DefaultPaths.codeLocation())
+                : Arrays.stream(cli.split(":")).filter(s -> !s.isBlank()).map(Path::of).toList(),
+            providers == null || providers.isBlank() ? null : Path.of(providers), null,
+            seconds(env, "LOGINRELAY_AGENT_START_SECONDS"),
             count(env, "LOGINRELAY_LOCAL_SESSIONS_PER_AGENT", DEFAULT_SESSIONS_PER_AGENT),
-            count(env, "LOGINRELAY_LOCAL_WARM_AGENTS", 1));
+            count(env, "LOGINRELAY_LOCAL_WARM_AGENTS", 1), seconds(env, "LOGINRELAY_AGENT_RETAIN_SECONDS"));
+    }
+
+    private static Duration seconds(Map<String, String> env, String key) {
+        String v = env.getOrDefault(key, "").strip();
+        try {
+            return v.isEmpty() ? null : Duration.ofSeconds(Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number of seconds, not '" + v + "'");
+        }
     }
 
     private static int count(Map<String, String> env, String key, int def) {

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -38,7 +39,8 @@ import java.util.regex.Pattern;
 /**
  * The default {@link VmPool}: one agent process per session on this host ({@code java -jar loginrelay-agent.jar}
  * on 127.0.0.1, port 0), its token written by the controller before the start, its work dir
- * {@code <dataDir>/agents/<agentId>} kept after release (the session's logs and the CLI's credentials). All agents
+ * {@code <dataDir>/agents/<agentId>} kept after release (the session's logs and the CLI's credentials) for
+ * {@link LocalPoolConfig#retain()}, then removed; so are dirs of earlier runs of the controller once as old. All agents
  * share one lock dir, so codex browser logins on this host queue instead of cancelling each other. An agent outlives a
  * crashed controller; {@link #find} adopts it again from its {@code agent.json}.
  */
@@ -74,6 +76,7 @@ public final class LocalVmPool implements VmPool {
     private final WarmAgents warm;
     /** The agent being started ahead right now, if any: a click that finds no room waits for it, not for a new one. */
     private volatile Future<AgentHandle> warming;
+    private final long sweepTimer;
     private volatile boolean closed;
 
     public LocalVmPool(Vertx vertx, LocalPoolConfig config) {
@@ -92,6 +95,23 @@ public final class LocalVmPool implements VmPool {
         this.warm = new WarmAgents(config.sessionsPerAgent(), config.warmAgents());
         this.catalog = new CachedFuture<>(CATALOG_TTL, () -> vertx.executeBlocking(
             () -> CliCatalog.fromDoctor(selfCheck()), false));
+        // Often enough that a dir outlives its retention by at most half of it (and a minute); not at once, so the
+        // controller's start-up reconciliation sees the dirs of the agents it made (madeHere) first.
+        long every = Math.min(60_000L, Math.max(200L, config.retain().toMillis() / 2));
+        this.sweepTimer = vertx.setPeriodic(every, every, t -> removeExpiredDirs());
+    }
+
+    private void removeExpiredDirs() {
+        Instant cutoff = Instant.now().minus(config.retain());
+        vertx.executeBlocking(() -> AgentDirs.removeExpired(config, processes::containsKey, cutoff), false)
+            .onSuccess(ids -> {
+                if (!ids.isEmpty()) {
+                    log.info("removed the dirs of {} stopped agents older than {} s: {}", ids.size(),
+                        config.retain().toSeconds(), ids);
+                }
+            })
+            .onFailure(e -> log.warn("could not remove expired agent dirs under {}: {}", config.agentsDir(),
+                e.getMessage()));
     }
 
     @Override
@@ -274,7 +294,8 @@ public final class LocalVmPool implements VmPool {
         Future<Optional<ProcessHandle>> which = known != null ? Future.succeededFuture(Optional.of(known))
             : vertx.executeBlocking(() -> LocalAgentProcess.load(config, id).map(LocalAgent::process), false);
         return which.compose(ph -> ph.isPresent() ? stop(ph.get()) : Future.succeededFuture())
-            .onSuccess(v -> log.info("agent={} stopped; its dir {} is kept", id, config.agentDir(id)));
+            .onSuccess(v -> log.info("agent={} stopped; its dir {} is kept for {} s", id, config.agentDir(id),
+                config.retain().toSeconds()));
     }
 
     /** SIGTERM (the agent cancels its runs and kills their CLIs), then after 5 s SIGKILL to it and its children. */
@@ -333,6 +354,7 @@ public final class LocalVmPool implements VmPool {
     @Override
     public void close() {
         closed = true;
+        vertx.cancelTimer(sweepTimer);
         List<ProcessHandle> all = new ArrayList<>(processes.values());
         processes.clear();
         all.forEach(ProcessHandle::destroy);

@@ -111,10 +111,11 @@ class LocalVmPoolTest {
     void sharesAWarmAgentBetweenSessionsAndKeepsItUpAfterTheyEnd() throws Exception {
         Path data = Files.createDirectories(dir.resolve("shared"));
         LocalPoolConfig c = new LocalPoolConfig(AgentKit.AGENT_JAR, data, List.of(), null, null,
-            Duration.ofSeconds(30), 2, 1);
+            Duration.ofSeconds(30), 2, 1, null);
         try (LocalVmPool vms = new LocalVmPool(vertx, c, client)) {
             vms.warm();
-            Poll.until(Duration.ofSeconds(40), "a warm agent came up", () -> vms.capacity().getOrDefault("idle", 0) > 0);
+            Poll.until(Duration.ofSeconds(40), "a warm agent came up",
+                () -> vms.capacity().getOrDefault("idle", 0) > 0);
             AgentHandle a = await(vms.acquire(UUID.randomUUID()));
             AgentHandle b = await(vms.acquire(UUID.randomUUID()));
             assertThat(b.agentId()).as("two sessions share the warm agent").isEqualTo(a.agentId());
@@ -126,6 +127,37 @@ class LocalVmPoolTest {
             vms.close();
             assertThat(AgentKit.awaitGone(pid, Duration.ofSeconds(10))).as("close stops it").isTrue();
         }
+    }
+
+    @Test
+    void removesAReleasedAgentsDirAfterTheRetentionTimeButNotALiveOnes() throws Exception {
+        LocalPoolConfig config = AgentKit.config(dir, null).withRetain(Duration.ofSeconds(2));
+        Path stale = Files.createDirectories(config.agentDir("local-0123456789"));
+        Files.writeString(stale.resolve("agent.out"), "an agent of an earlier controller\n");
+        Files.setLastModifiedTime(stale.resolve("agent.out"), java.nio.file.attribute.FileTime.fromMillis(0));
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(0));
+        try (LocalVmPool vms = provider(config)) {
+            AgentHandle live = await(vms.acquire(UUID.randomUUID()));
+            AgentHandle done = await(vms.acquire(UUID.randomUUID()));
+            await(vms.release(done));
+            Path doneDir = config.agentDir(done.agentId());
+            assertThat(doneDir.resolve("agent.out")).as("kept right after release").exists();
+
+            AgentKit.awaitTrue(() -> !Files.exists(doneDir), "the released agent's dir to be removed");
+            assertThat(stale).as("an earlier controller's stopped agent").doesNotExist();
+            assertThat(config.agentDir(live.agentId()).resolve("agent.token")).as("a live agent keeps its dir")
+                .exists();
+            assertThat(await(client.health(live)).getString("status")).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void refusesARetentionBelowOneSecond() {
+        LocalPoolConfig base = AgentKit.config(dir, null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalPoolConfig.fromEnv(
+                java.util.Map.of("LOGINRELAY_AGENT_RETAIN_SECONDS", "0"), dir))
+            .hasMessageContaining("LOGINRELAY_AGENT_RETAIN_SECONDS cannot be less than 1");
+        assertThat(base.retain()).isEqualTo(LocalPoolConfig.DEFAULT_RETAIN);
     }
 
     @Test
