@@ -33,25 +33,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 class AgentClientTest {
     @TempDir
     static Path dir;
-    static Vertx vertx;
+    static AgentKit.LoopbackAgent running;
     static AgentClient client;
-    static LocalVmPool vms;
     static AgentHandle agent;
 
     @BeforeAll
     static void startAgent() throws Exception {
-        vertx = Vertx.vertx();
-        client = new AgentClient(vertx);
-        Path providers = AgentKit.providersDir(dir, AgentKit.loopback("fake-loopback", new JsonObject(), "fake"));
-        vms = new LocalVmPool(vertx, AgentKit.config(dir, providers), client);
-        agent = await(vms.acquire(UUID.randomUUID()));
+        running = new AgentKit.LoopbackAgent(dir);
+        client = running.client;
+        agent = running.agent;
     }
 
     @AfterAll
     static void stopAgent() {
-        vms.close();
-        client.close();
-        await(vertx.close());
+        running.close();
     }
 
     private static String newId() {
@@ -115,7 +110,7 @@ class AgentClientTest {
         String id = newId();
         await(client.startRun(agent, id, "fake-loopback"));
         long lastSeq = awaitState(client, agent, id, "awaiting_user").getLong("lastSeq");
-        AgentClient quick = new AgentClient(vertx, Duration.ofMillis(500));
+        AgentClient quick = new AgentClient(running.vertx, Duration.ofMillis(500));
         try {
             long t0 = System.nanoTime();
             JsonObject page = await(quick.events(agent, id, lastSeq, 1500));
@@ -163,7 +158,7 @@ class AgentClientTest {
             acceptor.start();
             AgentHandle silent = new AgentHandle("silent", "http://127.0.0.1:" + hung.getLocalPort(),
                 Secret.of("y".repeat(20)), "silent", "127.0.0.1");
-            AgentClient quick = new AgentClient(vertx, Duration.ofMillis(1000));
+            AgentClient quick = new AgentClient(running.vertx, Duration.ofMillis(1000));
             try {
                 long t0 = System.nanoTime();
                 ApiException e = failure(quick.run(silent, "s1"), ErrorCode.AGENT_TIMEOUT);

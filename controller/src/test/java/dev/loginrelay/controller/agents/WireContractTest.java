@@ -13,7 +13,6 @@ import dev.loginrelay.controller.model.FailureCode;
 import dev.loginrelay.controller.model.SessionState;
 import dev.loginrelay.controller.testing.AgentKit;
 import dev.loginrelay.controller.vm.local.LocalVmPool;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,25 +42,20 @@ class WireContractTest {
 
     @TempDir
     static Path dir;
-    static Vertx vertx;
+    static AgentKit.LoopbackAgent running;
     static AgentClient client;
-    static LocalVmPool vms;
     static AgentHandle agent;
 
     @BeforeAll
     static void startAgent() throws Exception {
-        vertx = Vertx.vertx();
-        client = new AgentClient(vertx);
-        Path providers = AgentKit.providersDir(dir, AgentKit.loopback("fake-loopback", new JsonObject(), "fake"));
-        vms = new LocalVmPool(vertx, AgentKit.config(dir, providers), client);
-        agent = await(vms.acquire(UUID.randomUUID()));
+        running = new AgentKit.LoopbackAgent(dir);
+        client = running.client;
+        agent = running.agent;
     }
 
     @AfterAll
     static void stopAgent() {
-        vms.close();
-        client.close();
-        await(vertx.close());
+        running.close();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.loginrelay.controller.testing;
 
+import dev.loginrelay.controller.vm.local.LocalVmPool;
+import io.vertx.core.Vertx;
 import dev.loginrelay.agent.testing.Poll;
 
 import dev.loginrelay.controller.agents.AgentClient;
@@ -108,6 +110,27 @@ public final class AgentKit {
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
+        }
+    }
+
+    /** One real agent process running the fake loopback CLI as {@code fake-loopback}, with its own Vert.x and client. */
+    public static final class LoopbackAgent implements AutoCloseable {
+        public final Vertx vertx = Vertx.vertx();
+        public final AgentClient client = new AgentClient(vertx);
+        public final LocalVmPool vms;
+        public final AgentHandle agent;
+
+        public LoopbackAgent(Path dir) throws IOException {
+            Path providers = providersDir(dir, loopback("fake-loopback", new JsonObject(), "fake"));
+            vms = new LocalVmPool(vertx, config(dir, providers), client);
+            agent = await(vms.acquire(java.util.UUID.randomUUID()));
+        }
+
+        @Override
+        public void close() {
+            vms.close();
+            client.close();
+            await(vertx.close());
         }
     }
 }

@@ -26,8 +26,12 @@ class SharedLockTest {
     @TempDir
     Path dir;
 
-    @Test
-    void queuesALoginOnTheSameFixedPortBehindOneInAnotherAgent() throws Exception {
+    /** Two agents (each its own process) whose CLI binds one fixed port, in the group {@code fake-fixed-port}. */
+    private interface TwoAgents {
+        void run(AgentClient client, LocalPoolConfig config, AgentHandle a, AgentHandle b, int port) throws Exception;
+    }
+
+    private void withTwoAgents(TwoAgents body) throws Exception {
         int port = AgentKit.freePort();
         Path providers = AgentKit.providersDir(dir, AgentKit.loopback("fake-fixed",
             new JsonObject().put("FAKECLI_PORT", Integer.toString(port)), "fake-fixed-port"));
@@ -37,8 +41,16 @@ class SharedLockTest {
         try (LocalVmPool vms = new LocalVmPool(vertx, config, client)) {
             Future<AgentHandle> startingA = vms.acquire(UUID.randomUUID());
             Future<AgentHandle> startingB = vms.acquire(UUID.randomUUID());
-            AgentHandle a = await(startingA);
-            AgentHandle b = await(startingB);
+            body.run(client, config, await(startingA), await(startingB), port);
+        } finally {
+            client.close();
+            await(vertx.close());
+        }
+    }
+
+    @Test
+    void queuesALoginOnTheSameFixedPortBehindOneInAnotherAgent() throws Exception {
+        withTwoAgents((client, config, a, b, port) -> {
             assertThat(a.baseUrl()).isNotEqualTo(b.baseUrl());
 
             await(client.startRun(a, "first", "fake-fixed"));
@@ -57,23 +69,12 @@ class SharedLockTest {
             String secondUrl = awaitState(client, b, "second", "awaiting_user").getString("authUrl");
             assertThat(secondUrl).contains("127.0.0.1%3A" + port).isNotEqualTo(firstUrl);
             await(client.cancel(b, "second"));
-        } finally {
-            client.close();
-            await(vertx.close());
-        }
+        });
     }
 
     @Test
     void handsTheLockOutInTheOrderTheLoginsAskedForIt() throws Exception {
-        int port = AgentKit.freePort();
-        Path providers = AgentKit.providersDir(dir, AgentKit.loopback("fake-fixed",
-            new JsonObject().put("FAKECLI_PORT", Integer.toString(port)), "fake-fixed-port"));
-        Vertx vertx = Vertx.vertx();
-        AgentClient client = new AgentClient(vertx);
-        LocalPoolConfig config = AgentKit.config(dir, providers);
-        try (LocalVmPool vms = new LocalVmPool(vertx, config, client)) {
-            AgentHandle a = await(vms.acquire(UUID.randomUUID()));
-            AgentHandle b = await(vms.acquire(UUID.randomUUID()));
+        withTwoAgents((client, config, a, b, port) -> {
             await(client.startRun(a, "one", "fake-fixed"));
             awaitState(client, a, "one", "awaiting_user");
             await(client.startRun(b, "two", "fake-fixed"));
@@ -89,9 +90,6 @@ class SharedLockTest {
             await(client.cancel(b, "two"));
             awaitState(client, a, "three", "awaiting_user");
             await(client.cancel(a, "three"));
-        } finally {
-            client.close();
-            await(vertx.close());
-        }
+        });
     }
 }
