@@ -23,13 +23,16 @@ import java.util.Objects;
  * @param lockDir      host-wide locks shared by every agent on this host (codex's fixed port 1455)
  * @param maxRuns      most live runs at once
  * @param retainSeconds how long a finished run stays readable
+ * @param workspaceHome when set, this agent is a <em>workspace</em>: the HOME that installed credentials are written
+ *                      into (and removed from); null on a login-only agent, which refuses installs
  */
 public record AgentConfig(String host, int port, Path portFile, Path tokenFile, Path workDir, Path providersDir,
-                          Path logDir, List<Path> cliPath, Path lockDir, int maxRuns, int retainSeconds) {
+                          Path logDir, List<Path> cliPath, Path lockDir, int maxRuns, int retainSeconds,
+                          Path workspaceHome) {
 
     static final String PREFIX = "LOGINRELAY_AGENT_";
     private static final List<String> KEYS = List.of("HOST", "PORT", "PORT_FILE", "TOKEN_FILE", "WORK_DIR",
-        "PROVIDERS_DIR", "LOG_DIR", "CLI_PATH", "LOCK_DIR", "MAX_RUNS", "RETAIN_SECONDS");
+        "PROVIDERS_DIR", "LOG_DIR", "CLI_PATH", "LOCK_DIR", "MAX_RUNS", "RETAIN_SECONDS", "WORKSPACE_HOME");
 
     public AgentConfig {
         Objects.requireNonNull(host, "host");
@@ -93,7 +96,7 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
             path(v, "PORT_FILE", null), path(v, "TOKEN_FILE", work.resolve("agent.token")), work,
             path(v, "PROVIDERS_DIR", work.resolve("providers")), path(v, "LOG_DIR", work.resolve("logs")), cliPath,
             path(v, "LOCK_DIR", Path.of(System.getProperty("java.io.tmpdir"), "loginrelay-locks")),
-            integer(v, "MAX_RUNS", 256), integer(v, "RETAIN_SECONDS", 3600));
+            integer(v, "MAX_RUNS", 256), integer(v, "RETAIN_SECONDS", 3600), path(v, "WORKSPACE_HOME", null));
     }
 
     private static int integer(Map<String, String> v, String key, int def) {
@@ -130,6 +133,7 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
     public String describe() {
         return "host=" + host + " port=" + port + " tokenFile=" + tokenFile + " token=<masked> workDir=" + workDir
             + " providersDir=" + providersDir + " logDir=" + logDir + " cliPath=" + cliPath + " lockDir=" + lockDir
-            + " maxRuns=" + maxRuns + " retainSeconds=" + retainSeconds;
+            + " maxRuns=" + maxRuns + " retainSeconds=" + retainSeconds
+            + " workspaceHome=" + (workspaceHome == null ? "none" : workspaceHome);
     }
 }
