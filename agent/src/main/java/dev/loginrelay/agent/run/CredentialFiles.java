@@ -55,6 +55,17 @@ final class CredentialFiles {
         return out;
     }
 
+    /** Those of the spec's files that exist under {@code home}, in the wire form. */
+    static JsonArray readPresent(Path home, List<String> relPaths) throws IOException {
+        List<String> present = new ArrayList<>();
+        for (String rel : relPaths) {
+            if (Files.isRegularFile(inside(home, rel), LinkOption.NOFOLLOW_LINKS)) {
+                present.add(rel);
+            }
+        }
+        return read(home, present);
+    }
+
     /** Deletes the spec's files under {@code home}; returns how many were there. */
     static int delete(Path home, List<String> relPaths) throws IOException {
         int n = 0;

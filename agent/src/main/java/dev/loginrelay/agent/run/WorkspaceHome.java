@@ -56,14 +56,18 @@ public final class WorkspaceHome {
         }, true);
     }
 
-    /** Deletes the spec's credential files from the workspace HOME: {@code {removed: n}}. */
+    /**
+     * Deletes the spec's credential files from the workspace HOME: {@code {removed: n, files}}, with the files as they
+     * were (the CLI may have refreshed them since the install), so the caller can keep the newest copy.
+     */
     public Future<JsonObject> remove(String provider) {
         ProviderSpec spec = spec(provider);
         Path home = home();
         return vertx.executeBlocking(() -> {
+            JsonArray current = CredentialFiles.readPresent(home, spec.success().credentialFiles());
             int n = CredentialFiles.delete(home, spec.success().credentialFiles());
             log.info("workspace provider={} removed {} credential files from {}", spec.name(), n, home);
-            return new JsonObject().put("provider", spec.name()).put("removed", n);
+            return new JsonObject().put("provider", spec.name()).put("removed", n).put("files", current);
         }, true);
     }
 
