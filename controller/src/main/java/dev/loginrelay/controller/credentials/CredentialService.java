@@ -110,6 +110,10 @@ public final class CredentialService implements ReadyHook {
      */
     public Future<Installed> install(String userId, String provider, String workspaceId) {
         return checkWorkspace(userId, workspaceId).compose(w -> current(userId, provider)
+            .map(rec -> {
+                CredentialFiles.open(config.keys(), rec); // the master key fits, or nothing moves at all
+                return rec;
+            })
             .compose(rec -> rec.state() == CredentialState.INSTALLED && !workspaceId.equals(rec.workspaceId())
                 ? placement.removeFrom(rec, rec.workspaceId()) : Future.succeededFuture(rec))
             .compose(rec -> placement.installInto(rec, w)));

@@ -70,13 +70,18 @@ final class Placement {
                         .put("message", "workspace " + workspaceId + " is no longer configured"))
                 .map(o -> o.orElse(rec));
         }
+        CredentialFiles custody;
+        try { // decrypt before touching the workspace: with a wrong master key nothing is removed
+            custody = CredentialFiles.open(config.keys(), rec);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
         return removeFiles(workspaceId, rec.provider())
             .recover(e -> Future.failedFuture(new ApiException(ErrorCode.AGENT_UNAVAILABLE, "could not remove the "
                 + "credentials from workspace " + workspaceId + " first (" + e.getMessage() + "); they were not "
                 + "installed elsewhere, so two workspaces never hold one refresh token")))
             .compose(pulled -> {
                 JsonObject detail = new JsonObject().put("from", workspaceId).put("removedFiles", pulled.count());
-                CredentialFiles custody = CredentialFiles.open(config.keys(), rec);
                 if (pulled.count() == 0 || pulled.sameContentAs(custody)) {
                     return store.place(rec.userId(), rec.provider(), rec.version(), CredentialState.HELD, null,
                         "removed", detail).map(o -> o.orElse(rec));
