@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * wrong master key without losing anything, and is revoked. The fake issuer's tokens appear in no row, log line,
  * event or reply.
  */
-@Timeout(300)
+@Timeout(420)
 class RealCodexCustodyThroughControllerTest {
     private static final String PROVIDER = "codex-device-local";
     private static final String USER = "grace";
@@ -156,6 +156,7 @@ class RealCodexCustodyThroughControllerTest {
             seen.add(c.timeline(id).encode());
             seen.add(c.call("GET", ONE + "/events", null, ControllerFixture.OPERATOR).body());
             seen.addAll(everyRow(c));
+            seen.add(pgDump(c));
             logs.list.forEach(e -> seen.add(e.getFormattedMessage()));
             String all = String.join("\n", seen);
             assertThat(all).contains("grace@example.com");
@@ -253,6 +254,36 @@ class RealCodexCustodyThroughControllerTest {
                 }
             }
         }
+        return out;
+    }
+
+    /**
+     * {@code pg_dump} of the test schema, schema and data, when a {@code pg_dump} is installed (Debian's
+     * postgresql-client; it dumps older servers too); "" otherwise, leaving {@link #everyRow} as the proof.
+     */
+    private static String pgDump(ControllerFixture c) throws Exception {
+        Path pgDump = Path.of("/usr/bin/pg_dump");
+        if (!Files.isExecutable(pgDump)) {
+            return "";
+        }
+        java.net.URI u = java.net.URI.create(c.database().jdbcUrl().substring("jdbc:".length()));
+        String schema = null;
+        for (String kv : u.getQuery().split("&")) {
+            if (kv.startsWith("currentSchema=")) {
+                schema = kv.substring("currentSchema=".length());
+            }
+        }
+        ProcessBuilder pb = new ProcessBuilder(pgDump.toString(), "--no-owner", "--schema=" + schema,
+            "--host=" + u.getHost(), "--port=" + u.getPort(), "--username=" + c.database().user(),
+            "--dbname=" + u.getPath().substring(1)).redirectErrorStream(true);
+        if (c.database().password() != null) {
+            pb.environment().put("PGPASSWORD", c.database().password());
+        }
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("COPY " + schema + ".credentials").contains("grace@example.com");
         return out;
     }
 
