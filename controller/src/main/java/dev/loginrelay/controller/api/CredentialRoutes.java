@@ -20,11 +20,13 @@ public final class CredentialRoutes {
     private static final String ONE = "/api/v1/credentials/:userId/:provider";
 
     private final CredentialService credentials;
+    private final SessionService sessions;
     private final Auth auth;
 
     public CredentialRoutes(CredentialService credentials, SessionService sessions, Secret apiKey,
                             Secret operatorToken) {
         this.credentials = credentials;
+        this.sessions = sessions;
         this.auth = new Auth(apiKey, operatorToken, sessions);
     }
 
@@ -36,6 +38,8 @@ public final class CredentialRoutes {
         r.delete(ONE).handler(Auth.require(Kind.API_KEY)).handler(this::revokeCredentials);
         r.get(ONE + "/status").handler(Auth.require(Kind.API_KEY, Kind.OPERATOR)).handler(this::getStatus);
         r.get(ONE + "/events").handler(Auth.require(Kind.API_KEY, Kind.OPERATOR)).handler(this::getEvents);
+        // Authenticated by SessionRoutes' /api/v1/auth-sessions* guard (mounted first): the session's own token works.
+        r.get("/api/v1/auth-sessions/:id/credentials").handler(this::getSessionCredentials);
         r.post(ONE + "/install").handler(Auth.require(Kind.API_KEY)).handler(this::installCredentials);
     }
 
@@ -73,6 +77,13 @@ public final class CredentialRoutes {
     private void getEvents(RoutingContext ctx) {
         credentials.events(ctx.pathParam("userId"), ctx.pathParam("provider"))
             .onSuccess(a -> Replies.json(ctx, 200, new JsonObject().put("events", a)))
+            .onFailure(ctx::fail);
+    }
+
+    private void getSessionCredentials(RoutingContext ctx) {
+        sessions.get(Requests.id(ctx), Auth.caller(ctx))
+            .compose(credentials::ofSession)
+            .onSuccess(v -> Replies.json(ctx, 200, v))
             .onFailure(ctx::fail);
     }
 

@@ -169,6 +169,24 @@ public final class CredentialService implements ReadyHook {
         });
     }
 
+    /**
+     * Where a session's login went: {@code state} {@code pending} (not captured from this session, yet or at all),
+     * {@code held}, {@code installed} or {@code revoked}; {@code workspace} where installed; {@code workspaceTarget}
+     * the workspace the session named, while it is not installed there yet.
+     */
+    public Future<JsonObject> ofSession(AuthSession s) {
+        return store.find(s.owner(), s.provider()).compose(o -> store.sessionWorkspace(s.sessionId()).map(target -> {
+            boolean mine = o.isPresent() && s.sessionId().equals(o.get().sourceSession());
+            JsonObject v = new JsonObject().put("state", mine ? o.get().state().wireName() : "pending");
+            if (mine && o.get().workspaceId() != null) {
+                v.put("workspace", o.get().workspaceId());
+            }
+            target.filter(t -> !t.equals(v.getString("workspace")) && !"revoked".equals(v.getString("state")))
+                .ifPresent(t -> v.put("workspaceTarget", t));
+            return v;
+        }));
+    }
+
     /** Metadata of the user's record, revoked ones included. */
     public Future<CredentialRecord> status(String userId, String provider) {
         return store.find(userId, provider).map(o -> o.orElseThrow(() -> notFound(userId, provider)));

@@ -90,6 +90,11 @@ class RealCodexCustodyThroughControllerTest {
             assertThat(installed.getJsonObject("account").getString("email")).isEqualTo("grace@example.com");
             assertThat(installed.getString("sourceSessionId")).isEqualTo(id);
             assertThat(installed.getString("expiresAt")).as("the access token's exp").isNotNull();
+            JsonObject where = c.call("GET", "/api/v1/auth-sessions/" + id + "/credentials", null,
+                created.getString("sessionToken")).json();
+            assertThat(where.getString("state")).as("what the Connect page shows").isEqualTo("installed");
+            assertThat(where.getString("workspace")).isEqualTo("ws-a");
+            seen.add(where.encode());
             byte[] written = Files.readAllBytes(wsA.home.resolve(AUTH_JSON));
             assertThat(new String(written, StandardCharsets.UTF_8)).contains(issuer.refreshToken());
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(wsA.home.resolve(AUTH_JSON))))
