@@ -13,6 +13,8 @@ Commands:
   timeline SESSION_ID                            one session's row and its event timeline, oldest first
   stuck                                          open sessions idle for 2+ minutes or past their deadline
   failures                                       failed/timed-out sessions of the last 7 days, by error code
+  credentials [--user U]                         credentials in custody: who, which account, where installed,
+                                                 when (metadata only; the files stay encrypted), and recent events
 
 Connection (environment):
   LOGINRELAY_DATABASE_URL     the controller's JDBC URL (jdbc:postgresql://host:5432/db), a postgres:// URL or
@@ -21,7 +23,8 @@ Connection (environment):
   PGPASSWORD_FILE             file holding the password (never pass it on the command line)
   LOGINRELAY_DATABASE_SCHEMA  schema holding the tables, when it is not the first on the search_path
 
-The OAuth auth URL and user code are never printed: they carry the OAuth state.
+The OAuth auth URL and user code are never printed: they carry the OAuth state. Credential files are never
+printed either: the database holds them only as ciphertext under a master key it does not have.
 USAGE
 }
 
@@ -137,6 +140,28 @@ SELECT provider, status, error_code, sessions, date_trunc('second', last_seen) A
 SQL
 }
 
+cmd_credentials() {
+  local user=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --user) [ $# -ge 2 ] || die "--user needs a value"; user=$2; shift 2 ;;
+      *) die "credentials: unknown argument '$1' (see --help)" ;;
+    esac
+  done
+  psql_run -v usr="$user" <<'SQL'
+SELECT user_id, provider, version, state, account_email, account_plan, workspace_id,
+       date_trunc('second', installed_at) AS installed_at, date_trunc('second', updated_at) AS updated_at,
+       date_trunc('second', expires_at) AS expires_at, source_session_id, key_id
+FROM credential_custody
+WHERE (:'usr' = '' OR user_id = :'usr');
+SELECT date_trunc('second', at) AS at, user_id, provider, version, kind, workspace_id, detail
+FROM credential_events
+WHERE (:'usr' = '' OR user_id = :'usr')
+ORDER BY id DESC
+LIMIT 30;
+SQL
+}
+
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 command=$1
 shift
@@ -145,6 +170,7 @@ case "$command" in
   timeline) cmd_timeline "$@" ;;
   stuck) cmd_stuck "$@" ;;
   failures) cmd_failures "$@" ;;
+  credentials) cmd_credentials "$@" ;;
   -h|--help|help) usage ;;
   *) die "unknown command '$command' (see --help)" ;;
 esac

@@ -162,8 +162,25 @@ function readyResult(v, ctx) {
   return h('div', { class: 'result ok' },
     h('h3', { class: 'result-h', tabindex: '-1' }, h('span', { 'aria-hidden': 'true' }, '✓ '),
       `${ctx.displayName(v.provider)} is connected`),
-    h('p', {}, 'Signed in as ', who, a.plan ? ` (plan: ${a.plan})` : null, '.'),
+    h('p', {}, 'Connected as ', who, a.plan ? ` (plan: ${a.plan})` : null, '.'),
+    whereItWent(ctx),
     h('p', { class: 'hint' }, 'You can close this page.'));
+}
+
+/** "Signed in in workspace X" once custody has placed the login (it takes a moment after ready). */
+function whereItWent(ctx, p = h('p', { id: 'credentials-where' }), tries = 0) {
+  if (ctx.credentials && tries < 15) {
+    ctx.credentials().then((c) => {
+      if (c.state === 'installed') {
+        fill(p, 'Signed in in workspace ', h('strong', { id: 'credentials-workspace' }, c.workspace), '.');
+      } else if (c.state === 'pending' || c.workspaceTarget) {
+        setTimeout(() => whereItWent(ctx, p, tries + 1), 1000);
+      } else if (c.state === 'held') {
+        fill(p, 'Your login is kept safely for you; it is not in a workspace yet.');
+      }
+    }).catch(() => {});
+  }
+  return p;
 }
 
 function failedResult(v, ctx) {

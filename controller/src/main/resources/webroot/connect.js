@@ -244,6 +244,9 @@ const stepContext = {
   connect,
   codeSentFor: () => page.codeSentFor,
   sentCode: (authUrl) => { page.codeSentFor = authUrl; },
+  // Where the login went after ready: {state: pending|held|installed|revoked, workspace}.
+  credentials: () => api('GET', `/api/v1/auth-sessions/${encodeURIComponent(page.session.id)}/credentials`,
+    { token: page.session.token }),
 };
 
 // ---- start -----------------------------------------------------------------------------------------------------

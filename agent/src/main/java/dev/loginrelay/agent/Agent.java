@@ -5,6 +5,7 @@ import dev.loginrelay.agent.api.AgentRoutes;
 import dev.loginrelay.agent.doctor.Doctor;
 import dev.loginrelay.agent.provider.ProviderCatalog;
 import dev.loginrelay.agent.run.RunService;
+import dev.loginrelay.agent.run.WorkspaceHome;
 import dev.loginrelay.agent.support.Secret;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -50,7 +51,8 @@ public final class Agent extends VerticleBase {
     public Future<?> start() {
         runs = new RunService(vertx, context, config, catalog);
         Doctor doctor = new Doctor(vertx, config, catalog);
-        AgentRoutes routes = new AgentRoutes(vertx, runs, catalog, doctor, version());
+        AgentRoutes routes = new AgentRoutes(vertx, runs, new WorkspaceHome(vertx, config, catalog), catalog, doctor,
+            version());
         return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
             .requestHandler(routes.router(token::get))
             .listen()

@@ -43,7 +43,7 @@ public final class AgentMain {
         if (argv.contains("--help") || argv.contains("-h")) {
             System.out.println("usage: java -jar loginrelay-agent.jar [doctor] [--host H] [--port P] [--token-file F]"
                 + " [--work-dir D] [--providers-dir D] [--log-dir D] [--cli-path P1:P2] [--lock-dir D]"
-                + " [--port-file F] [--max-runs N] [--retain-seconds N]\nEach flag can also be set as"
+                + " [--port-file F] [--max-runs N] [--retain-seconds N] [--workspace-home D]\nEach flag can also be set as"
                 + " LOGINRELAY_AGENT_<NAME> in the environment (see README).");
             return;
         }

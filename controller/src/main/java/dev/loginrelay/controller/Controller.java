@@ -1,10 +1,13 @@
 package dev.loginrelay.controller;
 
+import dev.loginrelay.controller.api.CredentialRoutes;
 import dev.loginrelay.controller.api.SessionRoutes;
 import dev.loginrelay.controller.api.SessionStream;
 import dev.loginrelay.controller.api.UiRoutes;
 import dev.loginrelay.controller.api.WebRoutes;
 import dev.loginrelay.controller.agents.AgentClient;
+import dev.loginrelay.controller.credentials.CredentialConfig;
+import dev.loginrelay.controller.credentials.CredentialService;
 import dev.loginrelay.controller.dispatch.DispatchService;
 import dev.loginrelay.controller.vm.VmPool;
 import dev.loginrelay.controller.metrics.SessionMetrics;
@@ -13,6 +16,7 @@ import dev.loginrelay.controller.session.SessionService;
 import dev.loginrelay.controller.session.SessionMoves;
 import dev.loginrelay.controller.session.TimeoutSweeper;
 import dev.loginrelay.controller.store.ChangeListener;
+import dev.loginrelay.controller.store.CredentialStore;
 import dev.loginrelay.controller.store.Db;
 import dev.loginrelay.controller.store.DbConfig;
 import dev.loginrelay.controller.store.PendingQueue;
@@ -36,22 +40,33 @@ public final class Controller extends VerticleBase {
     private final ControllerConfig config;
     private final VmPool vms;
     private final AgentClient agents;
+    private final CredentialConfig custody;
     private Db db;
     private DispatchService dispatch;
     private TimeoutSweeper sweeper;
     private ChangeListener listener;
     private HttpServer server;
 
-    private Controller(ControllerConfig config, VmPool vms, AgentClient agents) {
+    private Controller(ControllerConfig config, VmPool vms, AgentClient agents, CredentialConfig custody) {
+        this.custody = custody;
         this.config = config;
         this.vms = vms;
         this.agents = agents;
     }
 
-    /** Deploys a controller; {@code config} must carry the database URL and both secrets already. */
-    public static Future<Controller> deploy(Vertx vertx, ControllerConfig config, VmPool vms, AgentClient agents) {
-        Controller c = new Controller(config, vms, agents);
+    /**
+     * Deploys a controller; {@code config} must carry the database URL and both secrets already, {@code custody}
+     * the master keys ({@link CredentialConfig#fromEnv}).
+     */
+    public static Future<Controller> deploy(Vertx vertx, ControllerConfig config, VmPool vms, AgentClient agents,
+                                            CredentialConfig custody) {
+        Controller c = new Controller(config, vms, agents, custody);
         return vertx.deployVerticle(c).map(id -> c);
+    }
+
+    /** The same with custody's defaults: the master key in the data dir, no workspaces, no export (blocking). */
+    public static Future<Controller> deploy(Vertx vertx, ControllerConfig config, VmPool vms, AgentClient agents) {
+        return deploy(vertx, config, vms, agents, CredentialConfig.fromEnv(java.util.Map.of(), config.dataDir()));
     }
 
     /** The same with an agent client of its own (tests with a hand-made pool). */
@@ -69,7 +84,9 @@ public final class Controller extends VerticleBase {
         SessionMetrics metrics = new SessionMetrics();
         metrics.pool(vms::capacity);
         SessionMoves moves = new SessionMoves(store, metrics);
-        dispatch = new DispatchService(vertx, vms, agents, moves, config.agentLostAfter(), config.maxStarting());
+        CredentialService credentials = new CredentialService(vertx, new CredentialStore(db), agents, custody);
+        dispatch = new DispatchService(vertx, vms, agents, moves, config.agentLostAfter(), config.maxStarting(),
+            credentials);
         // The agents' self-check (a JVM and each CLI's --version, seconds, unless cached) runs while the migrations do.
         return Future.all(db.migrate(), vms.providers())
             .compose(both -> {
@@ -80,10 +97,12 @@ public final class Controller extends VerticleBase {
                 sweeper = new TimeoutSweeper(vertx, store, moves, dispatch, metrics, config.sweepInterval());
                 WebRoutes web = new WebRoutes(vertx, metrics, sweeper::refreshGauge);
                 SessionRoutes api = new SessionRoutes(vertx, sessions, providers, config.apiKey(),
-                    config.operatorToken(), new SessionStream(vertx, sessions));
+                    config.operatorToken(), new SessionStream(vertx, sessions), credentials);
+                CredentialRoutes credentialApi = new CredentialRoutes(credentials, sessions, config.apiKey(),
+                    config.operatorToken());
                 return vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost())
                         .setPort(config.httpPort()))
-                    .requestHandler(web.router(api, new UiRoutes(sessions, config.uiDemo())))
+                    .requestHandler(web.router(api, credentialApi, new UiRoutes(sessions, config.uiDemo())))
                     .listen()
                     .map(s -> {
                         server = s;

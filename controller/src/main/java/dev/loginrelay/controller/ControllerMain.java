@@ -2,6 +2,7 @@ package dev.loginrelay.controller;
 
 import dev.loginrelay.controller.vm.VmPool;
 import dev.loginrelay.controller.agents.AgentClient;
+import dev.loginrelay.controller.credentials.CredentialConfig;
 import dev.loginrelay.controller.support.Secret;
 import dev.loginrelay.controller.support.SecretFiles;
 import io.vertx.core.Vertx;
@@ -29,8 +30,11 @@ public final class ControllerMain {
             return;
         }
         ControllerConfig config;
+        CredentialConfig custody;
         try {
             config = ControllerConfig.fromEnv(System.getenv());
+            // A configured master key file that cannot be read stops the start: nothing in custody would decrypt.
+            custody = CredentialConfig.fromEnv(System.getenv(), config.dataDir());
         } catch (RuntimeException e) {
             System.err.println("loginrelay-controller: " + e.getMessage());
             System.exit(2);
@@ -50,12 +54,13 @@ public final class ControllerMain {
                 "the operator token (LOGINRELAY_OPERATOR_TOKEN)");
         ControllerConfig effective = config.withSecrets(apiKey, operator);
         log.info("loginrelay-controller starting: {}", effective.describe());
+        log.info("credential custody: {}", custody.describe());
 
         Vertx vertx = Vertx.vertx();
         AgentClient agents = new AgentClient(vertx);
         VmPool vms = Backends.create(vertx, effective, System.getenv(), agents);
         EmbeddedDatabase db = embedded;
-        Controller.deploy(vertx, effective, vms, agents).onFailure(e -> {
+        Controller.deploy(vertx, effective, vms, agents, custody).onFailure(e -> {
             log.error("controller failed to start: {}", e.getMessage(), e);
             System.exit(1);
         });

@@ -4,6 +4,7 @@ import dev.loginrelay.agent.doctor.Doctor;
 import dev.loginrelay.agent.provider.ProviderCatalog;
 import dev.loginrelay.agent.run.RunService;
 import dev.loginrelay.agent.run.RunState;
+import dev.loginrelay.agent.run.WorkspaceHome;
 import dev.loginrelay.agent.support.Secret;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -31,10 +32,13 @@ public final class AgentRoutes {
     private final ProviderCatalog catalog;
     private final Doctor doctor;
     private final String version;
+    private final CredentialRoutes credentials;
 
-    public AgentRoutes(Vertx vertx, RunService runs, ProviderCatalog catalog, Doctor doctor, String version) {
+    public AgentRoutes(Vertx vertx, RunService runs, WorkspaceHome workspace, ProviderCatalog catalog, Doctor doctor,
+                       String version) {
         this.vertx = vertx;
         this.runs = runs;
+        this.credentials = new CredentialRoutes(runs, workspace);
         this.catalog = catalog;
         this.doctor = doctor;
         this.version = version;
@@ -60,6 +64,7 @@ public final class AgentRoutes {
         r.post("/api/v1/runs/:id/callback").handler(this::relayCallback);
         r.post("/api/v1/runs/:id/code").handler(this::submitCode);
         r.post("/api/v1/runs/:id/cancel").handler(this::cancelRun);
+        credentials.mount(r);
         FailureHandler failures = new FailureHandler();
         r.route().failureHandler(failures);
         r.errorHandler(404, failures);

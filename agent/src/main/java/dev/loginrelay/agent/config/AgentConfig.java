@@ -25,14 +25,16 @@ import java.util.Objects;
  * @param retainSeconds how long a finished run stays readable
  * @param runPath      the CLIs' PATH: {@code cliPath}, then the agent's {@code $PATH}, then the pinned CLIs
  *                     {@code scripts/install-clis.sh} installed, then the system dirs (see {@link CliSearchPath})
+ * @param workspaceHome when set, this agent is a <em>workspace</em>: the HOME that installed credentials are written
+ *                      into (and removed from); null on a login-only agent, which refuses installs
  */
 public record AgentConfig(String host, int port, Path portFile, Path tokenFile, Path workDir, Path providersDir,
                           Path logDir, List<Path> cliPath, Path lockDir, int maxRuns, int retainSeconds,
-                          List<Path> runPath) {
+                          List<Path> runPath, Path workspaceHome) {
 
     static final String PREFIX = "LOGINRELAY_AGENT_";
     private static final List<String> KEYS = List.of("HOST", "PORT", "PORT_FILE", "TOKEN_FILE", "WORK_DIR",
-        "PROVIDERS_DIR", "LOG_DIR", "CLI_PATH", "LOCK_DIR", "MAX_RUNS", "RETAIN_SECONDS");
+        "PROVIDERS_DIR", "LOG_DIR", "CLI_PATH", "LOCK_DIR", "MAX_RUNS", "RETAIN_SECONDS", "WORKSPACE_HOME");
 
     public AgentConfig {
         Objects.requireNonNull(host, "host");
@@ -99,7 +101,7 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
             path(v, "PROVIDERS_DIR", work.resolve("providers")), path(v, "LOG_DIR", work.resolve("logs")), cliPath,
             path(v, "LOCK_DIR", Path.of(System.getProperty("java.io.tmpdir"), "loginrelay-locks")),
             integer(v, "MAX_RUNS", 256), integer(v, "RETAIN_SECONDS", 3600),
-            CliSearchPath.of(cliPath, envPath, installedClis));
+            CliSearchPath.of(cliPath, envPath, installedClis), path(v, "WORKSPACE_HOME", null));
     }
 
     private static int integer(Map<String, String> v, String key, int def) {
@@ -127,6 +129,7 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
     public String describe() {
         return "host=" + host + " port=" + port + " tokenFile=" + tokenFile + " token=<masked> workDir=" + workDir
             + " providersDir=" + providersDir + " logDir=" + logDir + " cliPath=" + cliPath + " runPath=" + runPath
-            + " lockDir=" + lockDir + " maxRuns=" + maxRuns + " retainSeconds=" + retainSeconds;
+            + " lockDir=" + lockDir + " maxRuns=" + maxRuns + " retainSeconds=" + retainSeconds
+            + " workspaceHome=" + (workspaceHome == null ? "none" : workspaceHome);
     }
 }

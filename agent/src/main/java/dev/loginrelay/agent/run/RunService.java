@@ -35,6 +35,7 @@ public final class RunService implements AutoCloseable {
     private final ProviderCatalog catalog;
     private final RunDeps deps;
     private final Map<String, LoginRun> runs = new LinkedHashMap<>();
+    private final java.util.Set<String> taken = new java.util.HashSet<>();
     private final long sweepTimer;
 
     public RunService(Vertx vertx, Context context, AgentConfig config, ProviderCatalog catalog) {
@@ -123,6 +124,35 @@ public final class RunService implements AutoCloseable {
         return run.cancel().map(v -> run.view());
     }
 
+    /**
+     * Hands the credential files of a {@code ready} run over, once: {@code {files:[{path,mode,content}], account,
+     * expiresAt}}, then deletes them from the run's HOME. A second call is {@code ILLEGAL_STATE}.
+     */
+    public Future<JsonObject> takeCredentials(String id) {
+        LoginRun run = find(id);
+        if (run.state() != RunState.READY) {
+            throw new ApiException(ErrorCode.ILLEGAL_STATE, "run " + id + " is " + run.state().wireName()
+                + "; its credentials are handed over only once it is ready");
+        }
+        if (!taken.add(id)) {
+            throw new ApiException(ErrorCode.ILLEGAL_STATE, "the credentials of run " + id
+                + " were already handed over (once only)");
+        }
+        java.nio.file.Path home = run.home();
+        List<String> files = run.spec().success().credentialFiles();
+        JsonObject account = run.view().getJsonObject("account");
+        return deps.vertx().executeBlocking(() -> {
+            JsonArray wire = CredentialFiles.read(home, files);
+            int deleted = CredentialFiles.delete(home, files);
+            log.info("run={} credentials handed over: {} files, {} deleted from the run's HOME", id, wire.size(),
+                deleted);
+            Instant expires = CredentialExpiry.of(wire);
+            return new JsonObject().put("provider", run.spec().name()).put("files", wire)
+                .put("account", account == null ? new JsonObject() : account)
+                .put("expiresAt", expires == null ? null : expires.toString());
+        }, false).onFailure(e -> taken.remove(id)); // nothing was deleted: the controller may ask again
+    }
+
     public boolean isTerminal(String id) {
         return find(id).state().isTerminal();
     }
@@ -148,6 +178,7 @@ public final class RunService implements AutoCloseable {
             }
         });
         gone.forEach(runs::remove);
+        gone.forEach(taken::remove);
         if (!gone.isEmpty()) {
             log.info("forgot {} finished runs older than {} s", gone.size(), deps.config().retainSeconds());
         }

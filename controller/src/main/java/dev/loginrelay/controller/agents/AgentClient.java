@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
@@ -100,6 +101,33 @@ public final class AgentClient implements AutoCloseable {
     public Future<JsonObject> cancel(AgentHandle a, String sessionId) {
         return checked(sessionId).compose(id -> call(a, HttpMethod.POST, runPath(id) + "/cancel", null,
             new JsonObject(), timeoutMs, true));
+    }
+
+    /**
+     * {@code POST .../credentials/take}: a ready run's credential files, once ({@code {provider, files:[{path, mode,
+     * content}], account, expiresAt}}); the agent deletes them from the run's HOME. The reply is never logged.
+     */
+    public Future<JsonObject> takeCredentials(AgentHandle a, String sessionId) {
+        return checked(sessionId).compose(id -> call(a, HttpMethod.POST, runPath(id) + "/credentials/take", null,
+            new JsonObject(), timeoutMs, true));
+    }
+
+    /**
+     * {@code PUT /api/v1/workspace/credentials/{provider}}: writes the files into a workspace agent's HOME and runs the
+     * provider's verify command there; {@code {installed, verified, code, message, account}}. Needs up to a minute.
+     */
+    public Future<JsonObject> installCredentials(AgentHandle a, String provider, JsonArray files) {
+        return checked(provider).compose(p -> call(a, HttpMethod.PUT, "/api/v1/workspace/credentials/" + p, null,
+            new JsonObject().put("files", files), Math.max(timeoutMs, DOCTOR_MIN_MS), true));
+    }
+
+    /**
+     * {@code DELETE /api/v1/workspace/credentials/{provider}}: removes the files from a workspace agent's HOME;
+     * {@code {removed, files?}} with the files as they were there (a refresh may have changed them).
+     */
+    public Future<JsonObject> removeCredentials(AgentHandle a, String provider) {
+        return checked(provider).compose(p -> call(a, HttpMethod.DELETE, "/api/v1/workspace/credentials/" + p, null,
+            null, timeoutMs, true));
     }
 
     /** {@code GET /health} (no token): {@code {"status":"ok","version"}}. */

@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.api;
 
+import dev.loginrelay.controller.credentials.CredentialService;
 import dev.loginrelay.controller.error.ApiException;
 import dev.loginrelay.controller.error.ErrorCode;
 import dev.loginrelay.controller.model.Caller;
@@ -9,6 +10,7 @@ import dev.loginrelay.controller.model.SessionEvent;
 import dev.loginrelay.controller.session.SessionService;
 import dev.loginrelay.controller.model.SessionState;
 import dev.loginrelay.controller.support.Secret;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -33,9 +35,11 @@ public final class SessionRoutes {
     private final ProviderDirectory providers;
     private final Auth auth;
     private final SessionStream stream;
+    private final CredentialService credentials;
 
     public SessionRoutes(Vertx vertx, SessionService sessions, ProviderDirectory providers, Secret apiKey,
-                         Secret operatorToken, SessionStream stream) {
+                         Secret operatorToken, SessionStream stream, CredentialService credentials) {
+        this.credentials = credentials;
         this.vertx = vertx;
         this.sessions = sessions;
         this.providers = providers;
@@ -63,14 +67,20 @@ public final class SessionRoutes {
     }
 
     private void createSession(RoutingContext ctx) {
-        JsonObject body = Requests.body(ctx, "provider", "userId");
+        JsonObject body = Requests.body(ctx, "provider", "userId", "workspace");
         String provider = Requests.string(body, "provider", 64);
         String userId = Requests.string(body, "userId", 200);
+        // Optional: the user's workspace the credentials go into once the login is ready.
+        String workspace = body.containsKey("workspace") ? Requests.string(body, "workspace", 64) : null;
         String key = ctx.request().getHeader("Idempotency-Key");
         if (key != null && (key.isBlank() || key.length() > 200)) {
             throw new ApiException(ErrorCode.INVALID_INPUT, "Idempotency-Key must be 1..200 characters");
         }
-        sessions.create(userId, provider, key)
+        (workspace == null ? Future.<Void>succeededFuture()
+                : credentials.checkWorkspace(userId, workspace).<Void>mapEmpty())
+            .compose(v -> sessions.create(userId, provider, key))
+            .compose(c -> workspace == null ? Future.succeededFuture(c)
+                : credentials.target(c.session().sessionId(), userId, workspace).map(c))
             .onSuccess(c -> Replies.json(ctx, c.created() ? 201 : 200,
                 SessionViews.of(c.session()).put("sessionToken", c.sessionToken())))
             .onFailure(ctx::fail);

@@ -26,13 +26,14 @@ public final class WebRoutes {
         this.beforeScrape = beforeScrape;
     }
 
-    public Router router(SessionRoutes api, UiRoutes ui) {
+    public Router router(SessionRoutes api, CredentialRoutes credentials, UiRoutes ui) {
         Router r = Router.router(vertx);
         r.route().handler(WebRoutes::accessLog);
         r.get("/health").handler(ctx -> Replies.json(ctx, 200, new JsonObject().put("status", "ok")));
         r.get("/metrics").handler(this::scrape);
         r.get("/api/v1/openapi.json").handler(this::openApi);
         api.mount(r);
+        credentials.mount(r);
         ui.mount(r);
         r.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
         FailureHandler failures = new FailureHandler();

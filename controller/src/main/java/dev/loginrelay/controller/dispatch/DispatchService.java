@@ -36,16 +36,24 @@ public final class DispatchService implements Dispatcher {
     private final AgentClient client;
     private final SessionMoves moves;
     private final Duration lostAfter;
+    private final ReadyHook onReady;
     private final Map<UUID, AgentHandle> agents = new ConcurrentHashMap<>();
     private final Map<UUID, AgentWatcher> watchers = new ConcurrentHashMap<>();
     private final Admission admission;
 
+    public DispatchService(Vertx vertx, VmPool vms, AgentClient client, SessionMoves moves, Duration lostAfter,
+                           int maxStarting) {
+        this(vertx, vms, client, moves, lostAfter, maxStarting, ReadyHook.NONE);
+    }
+
     /**
      * @param maxStarting how many sessions may be starting at once on this replica; the others wait in creation
      *                    order ({@code pending})
+     * @param onReady     runs on a ready session's agent before that agent is handed back (credential capture)
      */
     public DispatchService(Vertx vertx, VmPool vms, AgentClient client, SessionMoves moves, Duration lostAfter,
-                           int maxStarting) {
+                           int maxStarting, ReadyHook onReady) {
+        this.onReady = onReady;
         this.vertx = vertx;
         this.vms = vms;
         this.client = client;
@@ -100,7 +108,10 @@ public final class DispatchService implements Dispatcher {
     private void watch(AuthSession s, AgentHandle agent) {
         AgentWatcher w = new AgentWatcher(vertx, client, moves, agent, s, lostAfter, admission::done, ended -> {
             watchers.remove(ended.sessionId());
-            giveBack(ended.sessionId());
+            Future<Void> before = ended.status() == SessionState.READY
+                ? onReady.beforeRelease(ended, agent).recover(e -> Future.succeededFuture())
+                : Future.succeededFuture();
+            before.onComplete(ar -> giveBack(ended.sessionId()));
         });
         AgentWatcher old = watchers.put(s.sessionId(), w);
         if (old != null) {

@@ -13,7 +13,13 @@ public enum ErrorCode {
     AGENT_REJECTED(400),
     UNAUTHORIZED(401),
     FORBIDDEN(403),
+    /** A workspace that is not the caller's user's: credentials never go into another user's VM. */
+    WORKSPACE_NOT_YOURS(403),
     SESSION_NOT_FOUND(404),
+    /** No credentials in custody for this user and provider (never captured, or revoked). */
+    CREDENTIALS_NOT_FOUND(404),
+    /** No workspace with that id is configured ({@code LOGINRELAY_WORKSPACES}). */
+    WORKSPACE_NOT_FOUND(404),
     /** The agent has no run for the session (its 404), e.g. the agent was restarted and lost the login. */
     AGENT_RUN_NOT_FOUND(404),
     NOT_FOUND(404),
@@ -33,6 +39,10 @@ public enum ErrorCode {
     /** More sessions wait to start than the controller takes ({@code LOGINRELAY_MAX_PENDING}); retry later. */
     TOO_MANY_PENDING(429),
     INTERNAL(500),
+    /** The master key a record was sealed with is not configured here, or is not that key: nothing is decrypted. */
+    MASTER_KEY_UNAVAILABLE(500),
+    /** Sealed export needs {@code LOGINRELAY_EXPORT_RECIPIENT} (the product's public key). */
+    EXPORT_NOT_CONFIGURED(503),
     /** The agent could not be connected to, or dropped the connection. */
     AGENT_UNREACHABLE(502),
     /** The agent answered with an error the caller cannot fix (401, 405, 415, 5xx, a body that is not JSON). */

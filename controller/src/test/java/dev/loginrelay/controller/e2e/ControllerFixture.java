@@ -6,6 +6,7 @@ import dev.loginrelay.controller.ControllerConfig;
 import dev.loginrelay.controller.vm.VmPool;
 import dev.loginrelay.controller.Backends;
 import dev.loginrelay.controller.agents.AgentClient;
+import dev.loginrelay.controller.credentials.CredentialConfig;
 import dev.loginrelay.controller.store.DbConfig;
 import dev.loginrelay.controller.support.Secret;
 import dev.loginrelay.controller.testing.PgFixture;
@@ -79,7 +80,8 @@ final class ControllerFixture implements AutoCloseable {
         vertx = Vertx.vertx();
         AgentClient agents = new AgentClient(vertx);
         vms = Backends.create(vertx, config, env, agents);
-        controller = Controller.deploy(vertx, config, vms, agents).toCompletionStage().toCompletableFuture()
+        controller = Controller.deploy(vertx, config, vms, agents, CredentialConfig.fromEnv(env, config.dataDir()))
+            .toCompletionStage().toCompletableFuture()
             .get(startSeconds, TimeUnit.SECONDS);
         return this;
     }

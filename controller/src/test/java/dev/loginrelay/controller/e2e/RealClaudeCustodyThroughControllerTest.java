@@ -1,0 +1,93 @@
+package dev.loginrelay.controller.e2e;
+
+import dev.loginrelay.agent.testing.fakes.FakeBrowser;
+import dev.loginrelay.agent.testing.net.FakeInternet;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real pinned Claude Code paste login through the controller, targeted at the user's workspace: ready →
+ * custody → installed in a second real agent, where {@code claude auth status} (the spec's verify command, run in
+ * the workspace HOME) passes and reports the account. Claude's HTTPS goes to the fake identity provider.
+ */
+@Timeout(420)
+class RealClaudeCustodyThroughControllerTest {
+    private static final String PROVIDER = "claude-mitm";
+    private static final String USER = "ada";
+    private static final String FILE = ".claude/.credentials.json";
+    private static final String ONE = "/api/v1/credentials/" + USER + "/" + PROVIDER;
+
+    @Test
+    void realClaudeLoginIsInstalledIntoTheWorkspaceAndVerifiedThere(@TempDir Path dir) throws Exception {
+        assertThat(ControllerFixture.REPO.resolve(".clis/node_modules/.bin/claude")).as("run scripts/install-clis.sh")
+            .isExecutable();
+        try (FakeInternet net = FakeInternet.start(dir.resolve("net"));
+             ControllerFixture c = new ControllerFixture(dir.resolve("controller"))
+                 .spec(net.claudeOverlay(PROVIDER));
+             WorkspaceAgent ws = new WorkspaceAgent(dir.resolve("ws"), dir.resolve("controller/providers"))) {
+            net.idp().email("ada@example.com");
+            c.env.put("LOGINRELAY_WORKSPACES", ws.entry("ws-ada", USER));
+            c.start();
+            JsonObject created = c.call("POST", "/api/v1/auth-sessions", new JsonObject().put("provider", PROVIDER)
+                .put("userId", USER).put("workspace", "ws-ada").encode(), ControllerFixture.API_KEY).json();
+            String id = created.getString("id");
+            String token = created.getString("sessionToken");
+            JsonObject waiting = c.awaitSession(id, token, v -> v.getString("authUrl") != null
+                || v.getBoolean("terminal"), 90);
+            assertThat(waiting.getString("expects")).as(waiting.encode()).isEqualTo("code");
+            String state = FakeBrowser.stateOf(waiting.getString("authUrl"));
+            ControllerFixture.Response pasted = c.post(id, "code", new JsonObject().put("code",
+                net.idp().claudeCode() + "#" + state), token);
+            assertThat(pasted.status()).as(pasted.body()).isEqualTo(200);
+            c.awaitStatus(id, token, "ready", 120);
+
+            JsonObject installed = awaitInstalled(c);
+            assertThat(installed.getJsonObject("account").getString("email")).isEqualTo("ada@example.com");
+            Path file = ws.home.resolve(FILE);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+            String content = Files.readString(file, StandardCharsets.UTF_8);
+            JsonArray events = c.call("GET", ONE + "/events", null, ControllerFixture.OPERATOR).json()
+                .getJsonArray("events");
+            JsonObject install = events.stream().map(JsonObject.class::cast)
+                .filter(e -> e.getString("kind").equals("installed")).findFirst().orElseThrow();
+            assertThat(install.getJsonObject("detail").getBoolean("verified")).as("claude auth status in the "
+                + "workspace: " + install.encode()).isTrue();
+            assertThat(install.getJsonObject("detail").getJsonObject("account").getString("email"))
+                .isEqualTo("ada@example.com");
+            String seen = String.join("\n", events.encode(), installed.encode(), c.timeline(id).encode());
+            for (String secret : net.idp().issuedSecrets()) {
+                if (content.contains(secret)) {
+                    assertThat(seen).as("a token leaked").doesNotContain(secret);
+                }
+            }
+            ControllerFixture.Response revoked = c.call("DELETE", ONE, null, ControllerFixture.API_KEY);
+            assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+            assertThat(file).doesNotExist();
+        }
+    }
+
+    private static JsonObject awaitInstalled(ControllerFixture c) throws Exception {
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        String last = null;
+        while (System.nanoTime() < deadline) {
+            ControllerFixture.Response r = c.call("GET", ONE + "/status", null, ControllerFixture.API_KEY);
+            last = r.body();
+            if (r.status() == 200 && "installed".equals(r.json().getString("state"))) {
+                return r.json();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not installed; last: " + last + "\nevents: "
+            + c.call("GET", ONE + "/events", null, ControllerFixture.OPERATOR).body());
+    }
+}
