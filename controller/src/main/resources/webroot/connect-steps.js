@@ -59,7 +59,7 @@ function startingSteps(v) {
   const steps = [
     ['Waiting for your turn', current === 0 ? line : null],
     ['Starting the sign-in on your workspace', null],
-    ['The CLI is starting', current === 2 ? 'It shows the sign-in link in a few seconds.' : null],
+    ['The CLI is starting', current === 2 ? 'Your sign-in link appears here as soon as the CLI prints it.' : null],
   ];
   return h('div', { id: 'progress' },
     h('ol', { class: 'progress' }, steps.map(([label, detail], i) => {
@@ -225,14 +225,14 @@ function cancelledResult(v, ctx) {
   const message = (v.error && v.error.message) || '';
   let why = 'The sign-in was cancelled.';
   if (ctx.cancelledHere()) {
-    why = 'You cancelled the sign-in. The CLI in your workspace was stopped; nothing was signed in.';
+    why = 'You cancelled the sign-in. The CLI in your workspace was stopped.';
   } else if (/operator/.test(message)) {
-    why = 'An administrator cancelled this sign-in. Nothing was signed in.';
+    why = 'An administrator cancelled this sign-in.';
   } else if (/api key/.test(message)) {
-    why = 'The application that started this sign-in cancelled it. Nothing was signed in.';
+    why = 'The application that started this sign-in cancelled it.';
   }
   return h('div', { class: 'result neutral', id: 'cancelled' },
-    h('h3', { class: 'result-h', tabindex: '-1' }, 'Sign-in cancelled'),
+    h('h3', { class: 'result-h', tabindex: '-1' }, 'Nothing was signed in'),
     h('p', { id: 'cancelled-reason' }, why),
     h('button', { type: 'button', class: 'primary', id: 'start-again', onclick: () => ctx.connect(v.provider) },
       'Start again'));

@@ -390,7 +390,7 @@ class ConnectPageBrowserTest {
         assertThat(c.call("POST", "/api/v1/auth-sessions/" + s.getString("id") + "/cancel", null,
             UiController.OPERATOR, Map.of()).status()).isEqualTo(200);
         assertThat(b.text("#cancelled-reason", "administrator", 30).getText())
-            .isEqualTo("An administrator cancelled this sign-in. Nothing was signed in.");
+            .isEqualTo("An administrator cancelled this sign-in.");
         assertThat(b.all(".result.bad")).isEmpty();
     }
 
