@@ -51,9 +51,11 @@ if [ -z "$(docker network ls -q --filter name='^bridge$')" ]; then
 fi
 
 # Ryuk (Testcontainers' reaper) and its start-up checks are images from a registry; PgFixture stops its container
-# with a shutdown hook instead.
-LOGINRELAY_TEST_PG=container LOGINRELAY_TEST_PG_IMAGE="$IMAGE" LOGINRELAY_TEST_PG_NETWORK="$NETWORK" \
+# with a shutdown hook instead. Without a bridge the containers' address is the host's own: Testcontainers would
+# otherwise look it up on the bridge network when it runs inside a container itself (/.dockerenv).
+env LOGINRELAY_TEST_PG=container LOGINRELAY_TEST_PG_IMAGE="$IMAGE" LOGINRELAY_TEST_PG_NETWORK="$NETWORK" \
   TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CHECKS_DISABLE=true \
-  mvn -B -ntp -pl agent,controller -am test -Dtest="$TESTS" -Dsurefire.failIfNoSpecifiedTests=false
+  ${NETWORK:+TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1} \
+  mvn -B -ntp -q -pl agent,controller -am test -Dtest="$TESTS" -Dsurefire.failIfNoSpecifiedTests=false
 echo "test-pg-container: which PostgreSQL ran (from the surefire reports):" >&2
 grep -ohE 'test database=[^]<]*' controller/target/surefire-reports/TEST-*.xml | grep -v 'port=' | sort -u >&2 || true

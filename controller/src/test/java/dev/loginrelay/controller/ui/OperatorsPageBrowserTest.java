@@ -185,6 +185,7 @@ class OperatorsPageBrowserTest {
         b.text("#summary", "Waiting for the user", 20);
         assertThat(b.textOf("#detail-updated")).startsWith("Live · updated ");
         assertThat(b.textOf("#summary")).containsPattern(TIME);
+        assertThat(b.fitsWidth()).as("nothing to scroll sideways on a desktop").isTrue();
         b.shot("operators-4-session-live");
         long before = ((Number) b.js("return window.__gets;")).longValue();
 
