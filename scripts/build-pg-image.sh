@@ -148,7 +148,6 @@ docker import \
   --change 'USER postgres' \
   --change 'ENV PGDATA=/var/lib/postgresql/data LANG=C.UTF-8' \
   --change 'EXPOSE 5432' \
-  --change 'STOPSIGNAL SIGINT' \
   --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
   --change 'CMD ["postgres"]' \
   --message "PostgreSQL $PGVERSION from Debian $SUITE packages (scripts/build-pg-image.sh)" \

@@ -58,4 +58,6 @@ env LOGINRELAY_TEST_PG=container LOGINRELAY_TEST_PG_IMAGE="$IMAGE" LOGINRELAY_TE
   ${NETWORK:+TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1} \
   mvn -B -ntp -q -pl agent,controller -am test -Dtest="$TESTS" -Dsurefire.failIfNoSpecifiedTests=false
 echo "test-pg-container: which PostgreSQL ran (from the surefire reports):" >&2
-grep -ohE 'test database=[^]<]*' controller/target/surefire-reports/TEST-*.xml | grep -v 'port=' | sort -u >&2 || true
+for t in ${TESTS//,/ }; do
+  cat controller/target/surefire-reports/TEST-*."$t".xml 2>/dev/null
+done | grep -ohE 'test database=[^]<]*server=[^]<]*' | sort -u >&2 || true

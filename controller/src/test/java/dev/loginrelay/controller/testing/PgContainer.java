@@ -57,21 +57,44 @@ final class PgContainer {
     static PgContainer start() {
         String image = System.getenv().getOrDefault("LOGINRELAY_TEST_PG_IMAGE", DEFAULT_IMAGE).strip();
         boolean host = "host".equals(System.getenv().getOrDefault("LOGINRELAY_TEST_PG_NETWORK", "").strip());
-        PostgreSQLContainer<?> c = new PostgreSQLContainer<>(DockerImageName.parse(image)
-            .asCompatibleSubstituteFor("postgres"));
-        int port = 0;
+        DockerImageName name = DockerImageName.parse(image).asCompatibleSubstituteFor("postgres");
+        PostgreSQLContainer<?> c;
         if (host) {
-            port = freePort();
-            c.withNetworkMode("host")
+            int port = freePort();
+            // No published port to wait for (Testcontainers waits until every exposed port is mapped): the log line
+            // "ready to accept connections" of the real server, then a JDBC connection, tell that it listens.
+            c = new HostNetworkPostgres(name, port).withNetworkMode("host").withExposedPorts()
                 .withCommand("postgres", "-c", "fsync=off", "-c", "port=" + port, "-c", "listen_addresses=127.0.0.1");
+        } else {
+            c = new PostgreSQLContainer<>(name);
         }
         long started = System.nanoTime();
         c.start();
         Runtime.getRuntime().addShutdownHook(new Thread(c::stop, "pg-container-stop"));
-        String url = host ? "jdbc:postgresql://127.0.0.1:" + port + "/" + c.getDatabaseName() : c.getJdbcUrl();
+        String url = c.getJdbcUrl();
         log.info("test database container {} ({}) up in {} ms at {}", image, c.getContainerId().substring(0, 12),
             (System.nanoTime() - started) / 1_000_000, url);
         return new PgContainer(c, url, image, host ? "host" : "published-port");
+    }
+
+    /** On the host's network: PostgreSQL on 127.0.0.1:{@code port}, no mapped port to ask the engine for. */
+    private static final class HostNetworkPostgres extends PostgreSQLContainer<HostNetworkPostgres> {
+        private final int port;
+
+        HostNetworkPostgres(DockerImageName image, int port) {
+            super(image);
+            this.port = port;
+        }
+
+        @Override
+        public String getHost() {
+            return "127.0.0.1";
+        }
+
+        @Override
+        public String getJdbcUrl() {
+            return "jdbc:postgresql://127.0.0.1:" + port + "/" + getDatabaseName() + constructUrlParameters("?", "&");
+        }
     }
 
     private static int freePort() {
