@@ -9,12 +9,14 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/build-pg-image.sh [--tag NAME] [--start-docker] [--suite SUITE]
+Usage: scripts/build-pg-image.sh [--tag NAME] [--start-docker [--engine-only]] [--if-missing] [--suite SUITE]
 
 Builds NAME (default loginrelay/postgres:local) from Debian's postgresql package. Run as root.
   --tag NAME       the image name
   --start-docker   install docker.io if missing and start dockerd (--bridge=none --iptables=false) if no engine
                    answers; containers then use --network host and talk over 127.0.0.1 only
+  --engine-only    with --start-docker: only make sure an engine answers, build nothing
+  --if-missing     do nothing when the image exists already
   --suite SUITE    the Debian suite (default: this host's, e.g. bookworm)
 Environment: DEBIAN_MIRROR (default: the first URIs of this host's apt sources), PG_IMAGE_CACHE (where the root file
 system tarball is kept between runs, default ~/.cache/loginrelay).
@@ -26,11 +28,15 @@ EOF
 
 TAG=loginrelay/postgres:local
 START_DOCKER=0
+IF_MISSING=0
+ENGINE_ONLY=0
 SUITE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --tag) TAG="$2"; shift 2 ;;
     --start-docker) START_DOCKER=1; shift ;;
+    --if-missing) IF_MISSING=1; shift ;;
+    --engine-only) ENGINE_ONLY=1; shift ;;
     --suite) SUITE="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -71,6 +77,13 @@ fi
 if ! engine_answers; then
   echo "no Docker engine answers (docker info failed); run with --start-docker" >&2
   exit 1
+fi
+if [ "$ENGINE_ONLY" = 1 ]; then
+  exit 0
+fi
+if [ "$IF_MISSING" = 1 ] && docker image inspect "$TAG" >/dev/null 2>&1; then
+  log "$TAG exists"
+  exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
   echo "debootstrap needs root" >&2

@@ -31,7 +31,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 STARTED_DOCKERD=""
 if ! docker info >/dev/null 2>&1; then
-  scripts/build-pg-image.sh --start-docker --tag "$IMAGE"
+  if [ "$IMAGE" = loginrelay/postgres:local ]; then
+    scripts/build-pg-image.sh --start-docker --if-missing --tag "$IMAGE"
+  else
+    scripts/build-pg-image.sh --start-docker --engine-only # the engine pulls $IMAGE itself
+  fi
   STARTED_DOCKERD="$(cat /var/run/docker.pid 2>/dev/null || true)"
 elif [ "$IMAGE" = loginrelay/postgres:local ] && ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
   scripts/build-pg-image.sh --tag "$IMAGE"
