@@ -21,8 +21,7 @@ Builds NAME (default loginrelay/postgres:local) from Debian's postgresql package
 Environment: DEBIAN_MIRROR (default: the first URIs of this host's apt sources), PG_IMAGE_CACHE (where the root file
 system tarball is kept between runs, default ~/.cache/loginrelay).
 
-Then: LOGINRELAY_TEST_PG_IMAGE=loginrelay/postgres:local LOGINRELAY_TEST_PG_NETWORK=host \
-  TESTCONTAINERS_RYUK_DISABLED=true mvn -pl controller test -Dtest=...
+Then scripts/test-pg-container.sh runs the PostgreSQL tests in a container of it.
 EOF
 }
 
