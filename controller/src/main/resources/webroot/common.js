@@ -110,16 +110,52 @@ export function badge(status) {
   return h('span', { class: `badge badge-${status}` }, STATUS_LABELS[status] || status);
 }
 
-/** "2026-05-01 12:00:03" in local time, inside a <time> with the exact instant. */
+/** The browser's time zone as an offset: "UTC", "UTC+02:00", "UTC-05:30" (at the instant `d`). */
+export function zoneOf(d = new Date()) {
+  const off = -d.getTimezoneOffset();
+  if (off === 0) {
+    return 'UTC';
+  }
+  const a = Math.abs(off);
+  return `UTC${off > 0 ? '+' : '-'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+const pad2 = (n) => String(n).padStart(2, '0');
+
+/** "12:00:03" on a 24-hour clock, local time (no AM/PM, whatever the browser's language). */
+export function clock(d = new Date()) {
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+/** "12:00:03 UTC+01:00": a moment of the page itself (e.g. when it last updated). */
+export function clockWithZone(d = new Date()) {
+  return `${clock(d)} ${zoneOf(d)}`;
+}
+
+/** "2026-05-01 12:00:03 UTC+01:00" in local time on a 24-hour clock, inside a <time> with the exact instant. */
 export function timeEl(iso) {
   if (!iso) {
     return h('span', { class: 'muted' }, '—');
   }
   const d = new Date(iso);
-  const pad = (n) => String(n).padStart(2, '0');
-  const text = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `
-    + `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  return h('time', { datetime: iso, title: iso }, text);
+  const text = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${clock(d)}`;
+  return h('time', { datetime: iso, title: iso }, text, ' ', h('span', { class: 'zone' }, zoneOf(d)));
+}
+
+/**
+ * One label per provider, distinct even when specs share a display name (an operator spec that `extends` a shipped
+ * one inherits its displayName): those get their name added, "Claude Code (claude-work)". Returns name -> label.
+ */
+export function providerLabels(providers) {
+  const seen = new Map();
+  providers.forEach((p) => {
+    const d = p.displayName || p.name;
+    seen.set(d, (seen.get(d) || 0) + 1);
+  });
+  return new Map(providers.map((p) => {
+    const d = p.displayName || p.name;
+    return [p.name, seen.get(d) > 1 && d !== p.name ? `${d} (${p.name})` : d];
+  }));
 }
 
 /** 754 ms, 12.3 s, 4 min 05 s, 1 h 02 min. */

@@ -55,12 +55,13 @@ export function hostOf(url) {
 
 /** What the loopback callback must look like, from the auth URL's redirect_uri and state (null parts unknown). */
 function expectedFrom(authUrl) {
-  const out = { host: null, port: null, path: null, state: null };
+  const out = { host: null, origin: null, port: null, path: null, state: null };
   try {
     const a = new URL(authUrl);
     out.host = a.host;
     out.state = a.searchParams.get('state');
     const r = new URL(a.searchParams.get('redirect_uri'));
+    out.origin = `${r.protocol}//${r.host}`;
     out.port = r.port || '80';
     out.path = r.pathname;
   } catch (e) {
@@ -71,13 +72,13 @@ function expectedFrom(authUrl) {
 
 /**
  * Checks a pasted loopback callback address against the session's auth URL; returns a message for the user, or null
- * when it may be sent: http://localhost (or 127.0.0.1) on the redirect_uri's port and path, with this sign-in's
- * state and a code or an error.
+ * when it may be sent: http://127.0.0.1 (or localhost, ::1) on the redirect_uri's port and path, with this sign-in's
+ * state and a code or an error. Messages name the address as the redirect_uri spells it (codex: 127.0.0.1).
  */
 export function checkCallbackUrl(text, authUrl) {
   const t = (text || '').trim();
   const want = expectedFrom(authUrl);
-  const shape = want.port ? `http://localhost:${want.port}${want.path}?…` : 'http://localhost';
+  const shape = want.origin ? `${want.origin}${want.path}?…` : 'http://127.0.0.1';
   if (!t) {
     return 'Paste the address of the page your browser landed on.';
   }

@@ -5,8 +5,9 @@ import { checkCallbackUrl, checkCode, explainError, hostOf, needsHashCode } from
 
 /**
  * Renders what the user must do (or the result) for session view `v` into `step`. `ctx` gives what the steps need
- * from the page: displayName(name), provider(name), post(action, body), setStatus(text), connect(provider), and
- * codeSentFor() / sentCode(authUrl) to tell a code the CLI refused (it then shows a new sign-in link).
+ * from the page: displayName(name), provider(name), post(action, body), setStatus(text), connect(provider),
+ * codeSentFor() / sentCode(authUrl) to tell a code the CLI refused (it then shows a new sign-in link), and
+ * cancelledHere() (this page's Cancel button ended it).
  */
 export function renderStep(step, v, ctx) {
   if (v.status === 'awaiting_user') {
@@ -24,13 +25,66 @@ export function renderStep(step, v, ctx) {
       first.focus();
     }
   } else if (v.terminal) {
-    fill(step, v.status === 'ready' ? readyResult(v, ctx) : failedResult(v, ctx));
+    const result = {
+      ready: readyResult, cancelled: cancelledResult,
+    }[v.status] || failedResult;
+    fill(step, result(v, ctx));
     step.querySelector('.result-h').focus();
+  } else if (v.status === 'verifying') {
+    fill(step, h('p', { class: 'working' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+      'The CLI is finishing the login; LoginRelay checks that its credentials really work.'),
+    h('p', { class: 'hint', id: 'elapsed' }));
+    renderProgress(step, v);
   } else {
-    const text = v.status === 'verifying'
-      ? 'The CLI is finishing the login; LoginRelay checks that its credentials really work.'
-      : 'This takes a few seconds.';
-    fill(step, h('p', { class: 'working' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text));
+    fill(step, startingSteps(v));
+    renderProgress(step, v);
+  }
+}
+
+/**
+ * What happens before the user's turn, one line per step: `pending` waits for its turn (with its place in line when
+ * sessions beyond capacity wait), then the controller starts the sign-in on a workspace, then the CLI starts there
+ * (`starting`) until it shows the user's step. Steps done get a check mark, the current one says so.
+ */
+function startingSteps(v) {
+  const q = v.queue;
+  let current;
+  if (v.status === 'starting') {
+    current = 2;
+  } else {
+    current = q ? 0 : 1;
+  }
+  const line = q ? `You are number ${q.position} in line`
+    + (q.estimateSeconds ? `, about ${q.estimateSeconds} s` : '') + '.' : null;
+  const steps = [
+    ['Waiting for your turn', current === 0 ? line : null],
+    ['Starting the sign-in on your workspace', null],
+    ['The CLI is starting', current === 2 ? 'Your sign-in link appears here as soon as the CLI prints it.' : null],
+  ];
+  return h('div', { id: 'progress' },
+    h('ol', { class: 'progress' }, steps.map(([label, detail], i) => {
+      const state = i < current ? 'done' : i === current ? 'current' : 'todo';
+      return h('li', { class: state, 'aria-current': i === current ? 'step' : null, dataset: { step: String(i) } },
+        h('span', { class: 'mark', 'aria-hidden': 'true' }, { done: '✓', current: '●' }[state] || ''),
+        h('span', { class: 'label' }, label,
+          state === 'done' ? h('span', { class: 'sr-only' }, ' (done)') : null,
+          state === 'current' ? h('span', { class: 'sr-only' }, ' (now)') : null),
+        detail ? h('span', { class: 'detail', id: i === 0 ? 'queue-place' : null }, detail) : null);
+    })),
+    h('p', { class: 'hint', id: 'elapsed' }));
+}
+
+/** Updates the elapsed time of a session that has not reached its end (called every second). */
+export function renderProgress(step, v) {
+  const el = step.querySelector('#elapsed');
+  if (!el) {
+    return;
+  }
+  const s = Math.max(0, Math.floor((Date.now() - Date.parse(v.createdAt)) / 1000));
+  const text = s < 60 ? `${s} s since the start` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s `
+    + 'since the start';
+  if (el.textContent !== text) {
+    el.textContent = text;
   }
 }
 
@@ -86,12 +140,13 @@ function loopbackStep(v, ctx) {
     })));
 }
 
+/** The start of the address the browser lands on: the auth URL's redirect_uri (codex: http://127.0.0.1:1455/…). */
 function expectedCallback(authUrl) {
   try {
     const r = new URL(new URL(authUrl).searchParams.get('redirect_uri'));
-    return `http://localhost:${r.port}${r.pathname}?…`;
+    return `${r.protocol}//${r.host}${r.pathname}?…`;
   } catch (e) {
-    return 'http://localhost';
+    return 'http://127.0.0.1 or http://localhost';
   }
 }
 
@@ -181,6 +236,24 @@ function whereItWent(ctx, p = h('p', { id: 'credentials-where' }), tries = 0) {
     }).catch(() => {});
   }
   return p;
+}
+
+/** Cancelled is the user's own choice (or an operator's): a neutral end, not a failure. */
+function cancelledResult(v, ctx) {
+  const message = (v.error && v.error.message) || '';
+  let why = 'The sign-in was cancelled.';
+  if (ctx.cancelledHere()) {
+    why = 'You cancelled the sign-in. The CLI in your workspace was stopped.';
+  } else if (/operator/.test(message)) {
+    why = 'An administrator cancelled this sign-in.';
+  } else if (/api key/.test(message)) {
+    why = 'The application that started this sign-in cancelled it.';
+  }
+  return h('div', { class: 'result neutral', id: 'cancelled' },
+    h('h3', { class: 'result-h', tabindex: '-1' }, 'Nothing was signed in'),
+    h('p', { id: 'cancelled-reason' }, why),
+    h('button', { type: 'button', class: 'primary', id: 'start-again', onclick: () => ctx.connect(v.provider) },
+      'Start again'));
 }
 
 function failedResult(v, ctx) {

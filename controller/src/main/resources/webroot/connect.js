@@ -1,8 +1,8 @@
 // The Connect page: one click creates an auth session (through the demo backend POST /ui/sessions, or a session the
 // product hands over in the fragment #session=<id>&token=<token>), then follows it live over Server-Sent Events and
 // shows the user's step. Inputs are checked here before anything is sent.
-import { api, fill, h } from './common.js';
-import { renderStep } from './connect-steps.js';
+import { api, fill, h, providerLabels } from './common.js';
+import { renderProgress, renderStep } from './connect-steps.js';
 
 const USER_KEY = 'loginrelay.demoUser';
 const SESSION_KEY = 'loginrelay.session';
@@ -10,12 +10,14 @@ const $ = (id) => document.getElementById(id);
 
 const page = {
   providers: new Map(), // name -> provider from GET /api/v1/providers
+  labels: new Map(), // name -> a label no other provider has
   session: null, // {id, token, provider}
   view: null, // the newest session view
   stepKey: null, // what the step panel shows now; re-rendered only when this changes
   events: null, // EventSource
   ticker: null, // countdown interval
   codeSentFor: null, // the auth URL a code was sent for (a new URL afterwards means the code was refused)
+  cancelledHere: false, // this page's Cancel button ended the session
 };
 
 function demoUser() {
@@ -29,8 +31,7 @@ function demoUser() {
 }
 
 function displayName(name) {
-  const p = page.providers.get(name);
-  return (p && p.displayName) || name;
+  return page.labels.get(name) || name;
 }
 
 // ---- providers -------------------------------------------------------------------------------------------------
@@ -40,6 +41,7 @@ async function loadProviders() {
   try {
     const { providers } = await api('GET', '/api/v1/providers');
     providers.forEach((p) => page.providers.set(p.name, p));
+    page.labels = providerLabels(providers);
     fill(list, providers.map(providerItem));
   } catch (e) {
     fill(list, h('li', { class: 'error' }, `The list of CLIs could not be loaded: ${e.message}`));
@@ -54,7 +56,7 @@ function providerItem(p) {
     h('button', {
       type: 'button', class: 'primary connect', dataset: { provider: p.name }, disabled: !p.available,
       'aria-describedby': p.available ? null : reasonId, onclick: () => connect(p.name),
-    }, `Connect ${p.displayName || p.name}`),
+    }, `Connect ${displayName(p.name)}`),
     p.available ? null : h('p', { class: 'reason', id: reasonId }, `Not available: ${p.reason || 'unknown reason'}`));
 }
 
@@ -100,6 +102,7 @@ function attach(session, first) {
   detach();
   page.session = session;
   page.codeSentFor = null;
+  page.cancelledHere = false;
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
   showPanel(session.provider);
   if (first) {
@@ -155,7 +158,7 @@ function forget() {
 }
 
 const STATUS_TEXT = {
-  pending: 'Starting the sign-in…',
+  pending: 'Waiting to start…',
   starting: 'Starting the CLI in your workspace…',
   awaiting_user: 'Waiting for you',
   verifying: 'Checking the sign-in…',
@@ -178,7 +181,8 @@ function show(v) {
   setStatus(STATUS_TEXT[v.status] || v.status);
   $('cancel').hidden = v.terminal;
   tick();
-  const key = [v.status, v.expects, v.authUrl, v.verificationUrl, v.userCode].join('|');
+  const q = v.queue || {};
+  const key = [v.status, v.expects, v.authUrl, v.verificationUrl, v.userCode, q.position, q.estimateSeconds].join('|');
   if (key !== page.stepKey) {
     page.stepKey = key;
     renderStep($('step'), v, stepContext);
@@ -204,6 +208,9 @@ function setStatus(text) {
 function tick() {
   const v = page.view;
   const el = $('countdown');
+  if (v && !v.terminal) {
+    renderProgress($('step'), v);
+  }
   if (!v || v.terminal) {
     el.hidden = true;
     return;
@@ -221,9 +228,11 @@ async function cancel() {
     return;
   }
   $('cancel').disabled = true;
+  page.cancelledHere = true;
   try {
     show(await api('POST', `/api/v1/auth-sessions/${encodeURIComponent(s.id)}/cancel`, { token: s.token }));
   } catch (e) {
+    page.cancelledHere = false;
     setStatus(`Could not cancel: ${e.message}`);
     refresh();
   } finally {
@@ -243,6 +252,7 @@ const stepContext = {
   setStatus,
   connect,
   codeSentFor: () => page.codeSentFor,
+  cancelledHere: () => page.cancelledHere,
   sentCode: (authUrl) => { page.codeSentFor = authUrl; },
   // Where the login went after ready: {state: pending|held|installed|revoked, workspace}.
   credentials: () => api('GET', `/api/v1/auth-sessions/${encodeURIComponent(page.session.id)}/credentials`,

@@ -1,14 +1,29 @@
-// The operators' page: the sessions table (filters, counts by status, refreshed every few seconds) and one session's
-// page (#<session id>: its row, where it ran, why it failed, its whole timeline). Needs the operator token, which is
-// kept in sessionStorage (this tab only) and sent as a bearer token.
-import { api, badge, duration, fill, h, keepFocus, STATUS_LABELS, STATUSES, timeEl } from './common.js';
+// The operators' page: the sessions table (filters, counts by status) and one session's page (#<session id>: its row,
+// where it ran, why it failed, its whole timeline). Both follow the sessions' own event streams (Server-Sent Events)
+// instead of polling; only new sessions, which have no stream yet, are looked for every LIST_EVERY_MS and whenever
+// the tab comes back into view. Needs the operator token, kept in sessionStorage (this tab only) and sent as a bearer
+// token, also on the streams (read with fetch, so the token never goes into an address).
+import { api, badge, clockWithZone, duration, fill, h, keepFocus, STATUS_LABELS, STATUSES, timeEl } from './common.js';
 import { explainError } from './connect-rules.js';
 
 const TOKEN_KEY = 'loginrelay.operatorToken';
-const LIST_EVERY_MS = 5000;
-const DETAIL_EVERY_MS = 3000;
+/** New sessions appear in the list within this; changes of the listed active ones arrive at once over their streams. */
+const LIST_EVERY_MS = 15000;
+/** Streams for active rows: a browser opens 6 connections per host, and the API calls need some too. */
+const ROW_STREAMS = 3;
+/** How long after its end a session's page reads it again: an agent may report a last event just after the end. */
+const LATE_EVENTS_MS = [2000, 8000];
 const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem(TOKEN_KEY), timer: null, gen: 0, status: '' };
+const state = {
+  token: sessionStorage.getItem(TOKEN_KEY),
+  timers: [],
+  gen: 0, // bumped when the view changes: loads and streams of an older view stop
+  status: '',
+  streams: new Map(), // session id -> AbortController of its open event stream
+  rowVersions: new Map(), // session id -> the version of its row on screen (streamed rows)
+  onVisible: null, // reloads the current view when the tab comes back into view
+  reloadDetail: null,
+};
 
 // ---- sign in / out ---------------------------------------------------------------------------------------------
 
@@ -20,7 +35,7 @@ function showOnly(id) {
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   state.token = null;
-  stopPolling();
+  stopLive();
   showOnly('login');
   const err = $('token-error');
   err.textContent = message || '';
@@ -54,10 +69,10 @@ async function opApi(method, path) {
   }
 }
 
-// ---- routing and polling ---------------------------------------------------------------------------------------
+// ---- live: event streams and timers ----------------------------------------------------------------------------
 
 function route() {
-  stopPolling();
+  stopLive();
   if (!state.token) {
     signOut();
     return;
@@ -69,27 +84,96 @@ function route() {
     fill($('timeline').tBodies[0]);
     $('detail-h').textContent = `Session ${id}`;
     $('detail-h').focus();
-    poll(() => loadDetail(id), DETAIL_EVERY_MS);
+    followDetail(id, state.gen);
   } else {
     showOnly('list');
-    poll(loadList, LIST_EVERY_MS);
+    followList(state.gen);
   }
 }
 
-function stopPolling() {
-  clearTimeout(state.timer);
-  state.gen += 1; // a load still in flight does not schedule the next one
+/** Closes every stream and timer of the current view. */
+function stopLive() {
+  state.timers.forEach(clearTimeout);
+  state.timers = [];
+  state.gen += 1;
+  state.streams.forEach((c) => c.abort());
+  state.streams.clear();
+  state.rowVersions = new Map();
+  state.onVisible = null;
+  state.reloadDetail = null;
 }
 
-/** Runs `load` now (unless the tab is hidden) and again every `ms` while it asks to (returns true). */
-async function poll(load, ms, gen = state.gen) {
-  let again = true;
-  if (!document.hidden) {
-    again = await load().catch(() => true);
+function later(ms, fn, gen) {
+  state.timers.push(setTimeout(() => { if (gen === state.gen) fn(); }, ms));
+}
+
+/**
+ * Follows GET /api/v1/auth-sessions/{id}/events (text/event-stream) with the operator token in the Authorization
+ * header: `onView(view)` for every `session` event; resolves when the server ends the stream (after a terminal
+ * status), rejects on an error. Stopped by stopLive() or when `gen` is no longer the current view.
+ */
+async function stream(id, onView, gen) {
+  const ctl = new AbortController();
+  state.streams.get(id)?.abort();
+  state.streams.set(id, ctl);
+  try {
+    const res = await fetch(`/api/v1/auth-sessions/${encodeURIComponent(id)}/events`, {
+      headers: { Accept: 'text/event-stream', Authorization: `Bearer ${state.token}` },
+      cache: 'no-store', signal: ctl.signal,
+    });
+    if (res.status === 401 || res.status === 403) {
+      signOut('That token was not accepted. Check the operator token and try again.');
+      return;
+    }
+    if (!res.ok) {
+      throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
+    }
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done || gen !== state.gen) {
+        return;
+      }
+      buf += value;
+      let end;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        const lines = block.split('\n');
+        const event = (lines.find((l) => l.startsWith('event:')) || '').slice(6).trim();
+        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+        if (event === 'session' && data) {
+          onView(JSON.parse(data));
+        }
+      }
+    }
+  } finally {
+    if (state.streams.get(id) === ctl) {
+      state.streams.delete(id);
+    }
   }
-  if (again && state.token && gen === state.gen) {
-    state.timer = setTimeout(() => poll(load, ms, gen), ms);
-  }
+}
+
+/** Runs `load` now, and again once when asked while it runs (a burst of events makes at most two loads). */
+function coalesce(load) {
+  let running = null;
+  let again = false;
+  const run = async () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = load().catch(() => {});
+    await running;
+    running = null;
+    if (again) {
+      again = false;
+      await run();
+    }
+    return undefined;
+  };
+  return run;
 }
 
 // ---- the sessions list -----------------------------------------------------------------------------------------
@@ -116,6 +200,56 @@ function filterParams(withStatus) {
   return q;
 }
 
+/**
+ * Loads the list now; again every LIST_EVERY_MS (for new sessions) and when the tab comes back into view; and at
+ * once when one of the newest active sessions changes, from its event stream. Without "Live updates": once.
+ */
+function followList(gen) {
+  const live = $('auto').checked;
+  $('list-live').textContent = live ? `Changes of active sessions show at once; new sessions within ${LIST_EVERY_MS
+    / 1000} s.` : 'Live updates are off.';
+  const reload = coalesce(async () => {
+    const sessions = gen === state.gen ? await loadList() : null;
+    if (sessions && live && gen === state.gen) {
+      followRows(sessions, reload, gen);
+    }
+  });
+  state.onVisible = reload;
+  reload();
+  const again = () => {
+    if (!document.hidden) {
+      reload();
+    }
+    later(LIST_EVERY_MS, again, gen);
+  };
+  if (live) {
+    later(LIST_EVERY_MS, again, gen);
+  }
+}
+
+/** Keeps a stream open for each of the newest active rows (ROW_STREAMS at most); a change reloads the list. */
+function followRows(sessions, reload, gen) {
+  const active = sessions.filter((s) => !s.terminal).slice(0, ROW_STREAMS);
+  const versions = new Map(active.map((s) => [s.id, s.version]));
+  state.streams.forEach((ctl, id) => {
+    if (!versions.has(id)) {
+      ctl.abort();
+      state.streams.delete(id);
+    }
+  });
+  state.rowVersions = versions;
+  versions.forEach((version, id) => {
+    if (!state.streams.has(id)) {
+      stream(id, (v) => {
+        if (v.version > (state.rowVersions.get(id) ?? -1)) {
+          reload();
+        }
+      }, gen).catch(() => {}); // a broken stream is opened again by the next reload
+    }
+  });
+}
+
+/** The sessions of the filters, rendered with their counts; null when they could not be loaded. */
 async function loadList() {
   const q = filterParams(true);
   q.set('limit', '200');
@@ -129,14 +263,15 @@ async function loadList() {
       renderRows(list.sessions);
     });
     err.hidden = true;
-    $('list-updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    $('list-updated').textContent = `Updated ${clockWithZone()}`;
+    return list.sessions;
   } catch (e) {
     if (state.token) {
       err.textContent = `Could not load the sessions: ${e.message}`;
       err.hidden = false;
     }
+    return null;
   }
-  return $('auto').checked;
 }
 
 function renderCounts({ counts, total }) {
@@ -176,8 +311,7 @@ function cell(label, attrs, ...children) {
 }
 
 function refreshList() {
-  stopPolling();
-  poll(loadList, LIST_EVERY_MS);
+  route();
 }
 
 function setUpFilters(providers) {
@@ -196,11 +330,43 @@ function setUpFilters(providers) {
     }
   });
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); refreshList(); });
-  $('auto').addEventListener('change', () => { if ($('auto').checked) refreshList(); });
+  $('auto').addEventListener('change', refreshList);
 }
 
 // ---- one session -----------------------------------------------------------------------------------------------
 
+/**
+ * Loads the session and its timeline, then follows its event stream: each new version (a status move or an agent
+ * event) loads them again. After the end it reads them twice more (LATE_EVENTS_MS) for an agent's last event.
+ */
+function followDetail(id, gen) {
+  let shown = -1; // the version on screen
+  let ended = false;
+  const reload = coalesce(async () => {
+    const s = gen === state.gen ? await loadDetail(id) : null;
+    if (s) {
+      shown = Math.max(shown, s.version);
+    }
+  });
+  state.onVisible = reload;
+  state.reloadDetail = reload;
+  const follow = () => stream(id, (v) => {
+    if (v.version > shown) {
+      reload();
+    }
+    if (v.terminal && !ended) {
+      ended = true;
+      LATE_EVENTS_MS.forEach((ms) => later(ms, reload, gen));
+    }
+  }, gen).catch((e) => {
+    if (gen === state.gen && state.token && e.status !== 404) {
+      later(3000, () => { reload(); follow(); }, gen); // the stream broke (network, restart): read, then follow again
+    }
+  });
+  reload().then(follow);
+}
+
+/** Renders the session and its timeline; returns the session, or null when it could not be loaded. */
 async function loadDetail(id) {
   const path = `/api/v1/auth-sessions/${encodeURIComponent(id)}`;
   const err = $('detail-error');
@@ -211,16 +377,15 @@ async function loadDetail(id) {
       renderTimeline(s, t.events);
     });
     err.hidden = true;
-    $('detail-updated').textContent = s.terminal ? `Finished. Loaded ${new Date().toLocaleTimeString()}`
-      : `Refreshing every 3 s · updated ${new Date().toLocaleTimeString()}`;
-    // Agents may report a last event just after the end: keep reading for a few seconds more.
-    return !s.terminal || Date.now() - Date.parse(s.finishedAt) < 10000;
+    $('detail-updated').textContent = s.terminal ? `Finished · loaded ${clockWithZone()}`
+      : `Live · updated ${clockWithZone()}`;
+    return s;
   } catch (e) {
     if (state.token) {
       err.textContent = e.status === 404 ? `There is no session ${id}.` : `Could not load the session: ${e.message}`;
       err.hidden = false;
     }
-    return e.status !== 404;
+    return null;
   }
 }
 
@@ -255,7 +420,7 @@ async function cancelSession(id) {
     $('detail-error').textContent = `Could not cancel: ${e.message}`;
     $('detail-error').hidden = false;
   }
-  route();
+  state.reloadDetail?.(); // the stream brings the change too; this shows it even if the stream is down
 }
 
 // Not `code`: in these details it is an error code (agent.failed); OAuth codes are never stored.
@@ -301,6 +466,11 @@ async function start() {
   $('sign-out').addEventListener('click', () => signOut());
   $('back').addEventListener('click', (e) => { e.preventDefault(); location.hash = ''; });
   window.addEventListener('hashchange', route);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && state.token && state.onVisible) {
+      state.onVisible();
+    }
+  });
   let providers = [];
   try {
     providers = (await api('GET', '/api/v1/providers')).providers;

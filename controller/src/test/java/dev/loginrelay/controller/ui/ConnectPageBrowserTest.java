@@ -15,6 +15,9 @@ import org.openqa.selenium.WebElement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,17 +32,25 @@ class ConnectPageBrowserTest {
     static UiController c;
     static Browser b;
     static Path approve;
+    static Path gateBlocker;
+    static Path gatePage;
 
     @BeforeAll
     static void start() throws Exception {
         approve = dir.resolve("approve");
+        gateBlocker = dir.resolve("gate-blocker");
+        gatePage = dir.resolve("gate-page");
         c = new UiController(dir)
             .spec(FakeCliSpecs.loopback("fake-loopback", new JsonObject()), "Codex (fake CLI)")
+            .spec(UiController.gated("fake-slow-blocker", gateBlocker), "Slow Codex A (fake CLI)")
+            .spec(UiController.gated("fake-slow", gatePage), "Slow Codex (fake CLI)")
+            .spec(FakeCliSpecs.paste("fake-claude-work", new JsonObject()), null)
             .spec(FakeCliSpecs.paste("fake-claude", new JsonObject()), "Claude Code (fake CLI)")
             .spec(FakeCliSpecs.gemini("fake-gemini", new JsonObject()), "Gemini CLI (fake)")
             .spec(FakeCliSpecs.device("fake-device",
-                new JsonObject().put("FAKECLI_APPROVE_FILE", approve.toString())), "Codex device code (fake CLI)")
-            .start();
+                new JsonObject().put("FAKECLI_APPROVE_FILE", approve.toString())), "Codex device code (fake CLI)");
+        c.env.put("LOGINRELAY_MAX_STARTING", "1"); // one login starts at a time: the others wait in line
+        c.start();
         b = new Browser(Files.createDirectories(dir.resolve("chromium-profile")));
     }
 
@@ -92,6 +103,11 @@ class ConnectPageBrowserTest {
         assertThat(b.find("#open-link").getAttribute("target")).isEqualTo("_blank");
         assertThat(b.find("#session").getText()).contains("cannot load").contains("Time left:");
         assertThat(b.find("label[for='callback-input']").getText()).contains("address");
+        // The hint names the address as the CLI's own redirect_uri spells it (codex and its fake: 127.0.0.1).
+        URI redirect = URI.create(UiController.param(authUrl, "redirect_uri"));
+        assertThat(redirect.getHost()).isEqualTo("127.0.0.1");
+        assertThat(b.find("#callback-hint").getText())
+            .isEqualTo("It starts with http://127.0.0.1:" + redirect.getPort() + "/auth/callback?…");
         b.shot("connect-1-loopback-waiting");
         b.size(Browser.PHONE);
         assertThat(b.fitsWidth()).as("no sideways scrolling at 390 px").isTrue();
@@ -117,7 +133,7 @@ class ConnectPageBrowserTest {
 
         type("#callback-input", "http://localhost:1/auth/callback?code=x&state=y");
         assertThat(b.visible("#callback-error", 5).getText())
-            .contains("expects http://localhost:" + port + "/auth/callback");
+            .contains("expects http://127.0.0.1:" + port + "/auth/callback");
         assertThat(b.find("#callback-input").getAttribute("aria-invalid")).isEqualTo("true");
         type("#callback-input", FakeBrowser.callbackFor(authUrl, "code=x&state=someone-else"));
         assertThat(b.visible("#callback-error", 5).getText()).contains("different sign-in");
@@ -141,8 +157,15 @@ class ConnectPageBrowserTest {
 
         b.find("#cancel").click();
         b.text("#status", "Sign-in cancelled", 30);
-        assertThat(b.find("#failure-reason").getText()).isEqualTo("The sign-in was cancelled.");
-        assertThat(b.find("#try-again").isDisplayed()).isTrue();
+        assertCancelledByTheUser();
+    }
+
+    /** A user's own Cancel: a neutral end with "Start again", not the failure panel with an error code. */
+    private static void assertCancelledByTheUser() {
+        assertThat(b.visible("#cancelled-reason", 10).getText()).startsWith("You cancelled the sign-in.");
+        assertThat(b.find("#start-again").isDisplayed()).isTrue();
+        assertThat(b.all(".result.bad")).isEmpty();
+        assertThat(b.find("#step").getText()).doesNotContain("Error code").doesNotContain("What happened");
     }
 
     @Test
@@ -167,6 +190,7 @@ class ConnectPageBrowserTest {
         assertThat(again).as("a new session with a new link").isNotEqualTo(authUrl);
         b.find("#cancel").click();
         b.text("#status", "Sign-in cancelled", 30);
+        assertCancelledByTheUser();
     }
 
     @Test
@@ -239,6 +263,12 @@ class ConnectPageBrowserTest {
         assertThat(qwen.getAttribute("aria-describedby")).isEqualTo("reason-qwen");
         assertThat(b.find("#reason-qwen").getText()).startsWith("Not available:").contains("no OAuth login");
         assertThat(b.find("button[data-provider='fake-loopback']").getText()).isEqualTo("Connect Codex (fake CLI)");
+        // A spec that extends claude without a displayName of its own inherits "Claude Code": the name tells them apart.
+        assertThat(b.find("button[data-provider='fake-claude-work']").getText())
+            .isEqualTo("Connect Claude Code (fake-claude-work)");
+        assertThat(b.find("button[data-provider='claude']").getText()).isEqualTo("Connect Claude Code (claude)");
+        List<String> labels = b.all("button.connect").stream().map(WebElement::getText).toList();
+        assertThat(labels).as("one label per provider").doesNotHaveDuplicates();
         b.shot("connect-0-choose");
         b.size(Browser.PHONE);
         assertThat(b.fitsWidth()).isTrue();
@@ -283,8 +313,96 @@ class ConnectPageBrowserTest {
         assertThat(b.js("return location.hash;")).as("the token leaves the address bar").isEqualTo("");
         b.find("#cancel").click();
         b.text("#status", "Sign-in cancelled", 30);
+        assertCancelledByTheUser();
         assertThat(c.operatorGet("/api/v1/auth-sessions/" + s.getString("id")).getString("status"))
             .isEqualTo("cancelled");
+    }
+
+    @Test
+    void showsItsPlaceInLineThenTheCliStartingThenANeutralCancel() throws Exception {
+        // One login starts at a time here: a blocker holds the slot (its CLI waits for a gate), another waits first.
+        String blocker = c.create("fake-slow-blocker", "queue-blocker").getString("id");
+        String other = null;
+        try {
+            c.awaitStatus(blocker, "starting", 60);
+            other = c.create("fake-loopback", "queue-other").getString("id");
+            openAs("demo-queue");
+            b.find("button[data-provider='fake-slow']").click();
+
+            b.text("#queue-place", "You are number 2 in line", 30);
+            assertThat(b.textOf("#queue-place")).matches("You are number 2 in line(, about \\d+ s)?\\.");
+            assertThat(b.attrOf("#progress li[aria-current='step']", "data-step")).isEqualTo("0");
+            assertThat(b.textOf("#progress")).contains("Waiting for your turn")
+                .contains("Starting the sign-in on your workspace").contains("The CLI is starting");
+            assertThat(b.textOf("#step")).doesNotContain("This takes a few seconds");
+            String first = b.text("#elapsed", "s since the start", 5).getText();
+            b.until(d -> !first.equals(b.textOf("#elapsed")), 5, "the elapsed seconds to count");
+            assertThat(b.textOf("#status")).isEqualTo("Waiting to start…");
+            b.shot("connect-9-queue");
+            b.size(Browser.PHONE);
+            assertThat(b.fitsWidth()).isTrue();
+            b.shot("connect-9-queue-phone");
+            b.size(Browser.DESKTOP);
+
+            UiController.open(gateBlocker); // the blocker shows its link: the other starts, then this one
+            b.until(d -> "2".equals(b.attrOf("#progress li[aria-current='step']", "data-step")), 60,
+                "the step 'The CLI is starting'");
+            assertThat(b.all("#queue-place")).isEmpty();
+            assertThat(b.textOf("#progress li[data-step='0']")).contains("(done)");
+            assertThat(b.textOf("#progress li[data-step='2']")).contains("The CLI is starting");
+            b.shot("connect-10-cli-starting");
+            b.size(Browser.PHONE);
+            b.shot("connect-10-cli-starting-phone");
+            b.size(Browser.DESKTOP);
+
+            UiController.open(gatePage);
+            b.visible("#open-link", 60);
+            b.find("#cancel").click();
+            b.text("#status", "Sign-in cancelled", 30);
+            assertCancelledByTheUser();
+            b.shot("connect-11-cancelled");
+            b.size(Browser.PHONE);
+            b.shot("connect-11-cancelled-phone");
+            b.size(Browser.DESKTOP);
+
+            b.find("#start-again").click();
+            b.visible("#open-link", 60);
+            b.find("#cancel").click();
+            b.text("#status", "Sign-in cancelled", 30);
+        } finally {
+            UiController.open(gateBlocker);
+            UiController.open(gatePage);
+            for (String id : new String[] {blocker, other}) {
+                if (id != null) {
+                    c.call("POST", "/api/v1/auth-sessions/" + id + "/cancel", null, UiController.OPERATOR, Map.of());
+                }
+            }
+        }
+    }
+
+    @Test
+    void anOperatorsCancelIsNeutralAndSaysWhoCancelled() throws Exception {
+        JsonObject s = c.create("fake-claude", "product-user-8");
+        b.size(Browser.DESKTOP);
+        b.open("about:blank");
+        b.open(c.url("/#session=" + s.getString("id") + "&token=" + s.getString("sessionToken")));
+        b.visible("#code-input", 60);
+        assertThat(c.call("POST", "/api/v1/auth-sessions/" + s.getString("id") + "/cancel", null,
+            UiController.OPERATOR, Map.of()).status()).isEqualTo(200);
+        assertThat(b.text("#cancelled-reason", "administrator", 30).getText())
+            .isEqualTo("An administrator cancelled this sign-in.");
+        assertThat(b.all(".result.bad")).isEmpty();
+    }
+
+    @Test
+    void servesAFavicon() throws Exception {
+        assertThat(c.call("GET", "/favicon.ico", null, null, Map.of()).status()).isEqualTo(200);
+        openAs("demo-favicon");
+        String href = (String) b.js("return document.querySelector('link[rel=icon]').href;");
+        assertThat(href).endsWith("/favicon.svg");
+        UiController.Response svg = c.call("GET", "/favicon.svg", null, null, Map.of());
+        assertThat(svg.status()).isEqualTo(200);
+        assertThat(svg.body()).startsWith("<svg");
     }
 
     @Test

@@ -103,8 +103,25 @@ class OperatorsPageBrowserTest {
         b.find("#token-form button[type='submit']").click();
         assertThat(b.visible("#token-error", 20).getText()).contains("not accepted");
         assertThat(b.js("return sessionStorage.getItem('loginrelay.operatorToken');")).isNull();
+        assertCentred("#login");
         b.shot("operators-0-sign-in");
+        b.size(Browser.PHONE);
+        assertThat(b.fitsWidth()).isTrue();
+        assertCentred("#login");
+        b.shot("operators-0-sign-in-phone");
+        b.size(Browser.DESKTOP);
     }
+
+    /** The element's middle is the page's middle (within 2 px), not its left edge. */
+    private static void assertCentred(String css) {
+        double gap = ((Number) b.js("const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+            + " return Math.abs((r.left + r.right) / 2 - document.documentElement.clientWidth / 2);", css))
+            .doubleValue();
+        assertThat(gap).as(css + " is centred").isLessThanOrEqualTo(2);
+    }
+
+    /** "2026-05-01 12:00:03 UTC" or "… UTC+02:00": a date, a 24-hour time and the zone. */
+    private static final String TIME = "\\d{4}-\\d{2}-\\d{2} ([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d UTC([+-]\\d{2}:\\d{2})?";
 
     @Test
     void listsSessionsWithCountsAndFiltersByStatusAndTime() throws Exception {
@@ -118,6 +135,9 @@ class OperatorsPageBrowserTest {
         assertThat(b.textOf("#sessions tbody tr[data-id='" + failed + "']")).contains("op-bob")
             .contains("fake-loopback").contains("Failed")
             .contains("ACCESS_DENIED").contains("local-");
+        assertThat(b.textOf("#sessions tbody tr[data-id='" + failed + "'] td[data-label='Created']"))
+            .matches(TIME);
+        assertThat(b.textOf("#list-updated")).matches("Updated ([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d UTC.*");
         b.shot("operators-1-list");
         b.size(Browser.PHONE);
         b.shot("operators-1-list-phone");
@@ -145,10 +165,43 @@ class OperatorsPageBrowserTest {
     void listRefreshesByItself() throws Exception {
         signIn();
         String fresh = create("op-dave");
-        b.until(d -> rowIds().contains(fresh), 20, "the new session without a reload");
+        // New sessions have no stream yet: the list looks for them every 15 s (and when the tab comes back).
+        b.until(d -> rowIds().contains(fresh), 40, "the new session without a reload");
+        c.awaitStatus(fresh, "awaiting_user", 60);
         c.call("POST", "/api/v1/auth-sessions/" + fresh + "/cancel", null, UiController.OPERATOR, Map.of());
-        b.until(d -> "cancelled".equals(b.attrOf("#sessions tbody tr[data-id='" + fresh + "']", "data-status")), 20,
+        // A listed active session is followed over its event stream: its change shows well within the 15 s.
+        b.until(d -> "cancelled".equals(b.attrOf("#sessions tbody tr[data-id='" + fresh + "']", "data-status")), 8,
             "its new status without a reload");
+    }
+
+    @Test
+    void sessionPageFollowsTheSessionOverItsEventStream() throws Exception {
+        String id = create("op-erin");
+        String authUrl = c.awaitStatus(id, "awaiting_user", 60).getString("authUrl");
+        signIn();
+        b.js("window.__gets = 0; const f = window.fetch; window.fetch = (u, o) => {"
+            + " if (!String(u).endsWith('/events')) window.__gets++; return f(u, o); };");
+        b.js("location.hash = arguments[0];", id);
+        b.text("#summary", "Waiting for the user", 20);
+        assertThat(b.textOf("#detail-updated")).startsWith("Live · updated ");
+        assertThat(b.textOf("#summary")).containsPattern(TIME);
+        assertThat(b.fitsWidth()).as("nothing to scroll sideways on a desktop").isTrue();
+        b.shot("operators-4-session-live");
+        long before = ((Number) b.js("return window.__gets;")).longValue();
+
+        UiController.Response r = c.call("POST", "/api/v1/auth-sessions/" + id + "/callback",
+            new JsonObject().put("url", FakeBrowser.callbackFor(authUrl, "code=ok&state={state}")).encode(),
+            UiController.OPERATOR, Map.of());
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        b.text("#summary", "Ready", 30);
+        b.visible("#timeline tbody tr[data-kind='agent.callback_relayed']", 10);
+        b.text("#detail-updated", "Finished", 10);
+        assertThat(((Number) b.js("return window.__gets;")).longValue()).as("loads follow the stream's changes")
+            .isGreaterThan(before);
+        b.shot("operators-5-session-ready");
+        b.size(Browser.PHONE);
+        b.shotViewport("operators-5-session-ready-phone");
+        b.size(Browser.DESKTOP);
     }
 
     @Test

@@ -52,11 +52,36 @@ final class UiController implements AutoCloseable {
         env.put("LOGINRELAY_SWEEP_INTERVAL_MS", "200");
     }
 
-    /** Adds an operator provider spec (a fake CLI); {@code displayName} is what the Connect button says. */
+    /**
+     * Adds an operator provider spec (a fake CLI); {@code displayName} is what the Connect button says, or null to
+     * keep the one of the spec it extends.
+     */
     UiController spec(JsonObject spec, String displayName) throws IOException {
-        Files.writeString(providers.resolve(spec.getString("name") + ".json"),
-            spec.copy().put("displayName", displayName).encodePrettily());
+        JsonObject s = spec.copy();
+        if (displayName != null) {
+            s.put("displayName", displayName);
+        }
+        Files.writeString(providers.resolve(spec.getString("name") + ".json"), s.encodePrettily());
         return this;
+    }
+
+    /**
+     * A loopback fake CLI that starts only once {@code gate} exists, so its sessions stay {@code starting} (the CLI
+     * is starting) for as long as a test needs to look at them.
+     */
+    static JsonObject gated(String name, Path gate) {
+        JsonObject spec = dev.loginrelay.agent.testing.FakeCliSpecs.loopback(name, new JsonObject());
+        String script = dev.loginrelay.agent.testing.FakeCliSpecs.DIR.resolve("fake-loopback.js").toString();
+        return spec.put("command", new io.vertx.core.json.JsonArray().add("sh").add("-c")
+            .add("while [ ! -e \"$1\" ]; do sleep 0.1; done; exec node \"$2\" login").add("gated")
+            .add(gate.toString()).add(script));
+    }
+
+    /** Creates {@code gate}: a {@link #gated} CLI waiting on it starts. */
+    static void open(Path gate) throws IOException {
+        if (!Files.exists(gate)) {
+            Files.writeString(gate, "open");
+        }
     }
 
     UiController start() throws Exception {
