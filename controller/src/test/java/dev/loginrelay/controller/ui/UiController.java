@@ -70,8 +70,8 @@ final class UiController implements AutoCloseable {
      * is starting) for as long as a test needs to look at them.
      */
     static JsonObject gated(String name, Path gate) {
-        JsonObject spec = dev.loginrelay.agent.testing.FakeCliSpecs.loopback(name, new JsonObject());
-        String script = dev.loginrelay.agent.testing.FakeCliSpecs.DIR.resolve("fake-loopback.js").toString();
+        JsonObject spec = dev.loginrelay.agent.testing.fakes.FakeCliSpecs.loopback(name, new JsonObject());
+        String script = dev.loginrelay.agent.testing.fakes.FakeCliSpecs.DIR.resolve("fake-loopback.js").toString();
         return spec.put("command", new io.vertx.core.json.JsonArray().add("sh").add("-c")
             .add("while [ ! -e \"$1\" ]; do sleep 0.1; done; exec node \"$2\" login").add("gated")
             .add(gate.toString()).add(script));
