@@ -53,6 +53,8 @@ public final class Agent extends VerticleBase {
         AgentRoutes routes = new AgentRoutes(vertx, runs, catalog, doctor, version());
         return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
             .requestHandler(routes.router(token::get))
+            .invalidRequestHandler(dev.loginrelay.agent.api.RequestGuard::invalidRequest)
+            .exceptionHandler(dev.loginrelay.agent.api.RequestGuard::connectionError)
             .listen()
             .compose(s -> {
                 server = s;

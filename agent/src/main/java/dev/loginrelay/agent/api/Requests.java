@@ -43,7 +43,30 @@ final class Requests {
         if (!(v instanceof String s)) {
             throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' must be a string");
         }
+        if (s.length() > MAX_STRING) {
+            throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' is longer than " + MAX_STRING
+                + " characters");
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length()
+                && Character.isLowSurrogate(s.charAt(i + 1));
+            if (pair) {
+                i++;
+            } else if (Character.isSurrogate(c) || Character.isISOControl(c) || isBidiControl(c)) {
+                // Never the value itself: it may be a code.
+                throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' holds a control, bidirectional "
+                    + "or lone surrogate character (U+" + String.format("%04X", (int) c) + ") at index " + i);
+            }
+        }
         return s;
+    }
+
+    private static final int MAX_STRING = 8192;
+
+    private static boolean isBidiControl(char c) {
+        return c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')
+            || (c >= '\u2066' && c <= '\u2069');
     }
 
     static long longParam(RoutingContext ctx, String name, long def, long min, long max) {

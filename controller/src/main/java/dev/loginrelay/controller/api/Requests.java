@@ -47,11 +47,19 @@ final class Requests {
         if (!(v instanceof String s) || s.isBlank()) {
             throw new ApiException(ErrorCode.INVALID_INPUT, "field '" + field + "' must be a non-empty string");
         }
-        if (s.length() > maxLength) {
-            throw new ApiException(ErrorCode.INVALID_INPUT, "field '" + field + "' is longer than " + maxLength
-                + " characters");
-        }
-        return s;
+        return InputText.check(field, s, maxLength);
+    }
+
+    /** A query parameter checked like a body field; null when absent or empty. */
+    static String query(RoutingContext ctx, String name, int maxLength) {
+        String v = ctx.request().getParam(name);
+        return v == null || v.isEmpty() ? null : InputText.check(name, v, maxLength);
+    }
+
+    /** A header checked like a body field; null when absent. */
+    static String header(RoutingContext ctx, String name, int maxLength) {
+        String v = ctx.request().getHeader(name);
+        return v == null ? null : InputText.check(name, v, maxLength);
     }
 
     static UUID id(RoutingContext ctx) {
@@ -65,8 +73,8 @@ final class Requests {
     }
 
     static int intParam(RoutingContext ctx, String name, int def, int min, int max) {
-        String v = ctx.request().getParam(name);
-        if (v == null || v.isEmpty()) {
+        String v = query(ctx, name, 12);
+        if (v == null) {
             return def;
         }
         try {

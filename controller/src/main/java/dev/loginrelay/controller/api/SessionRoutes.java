@@ -53,8 +53,8 @@ public final class SessionRoutes {
         r.get("/api/v1/auth-sessions/:id").handler(this::getSession);
         r.get("/api/v1/auth-sessions/:id/events").handler(this::streamSession);
         r.get("/api/v1/auth-sessions/:id/timeline").handler(Auth.require(Kind.OPERATOR)).handler(this::getTimeline);
-        r.post("/api/v1/auth-sessions/:id/callback").handler(this::relayCallback);
-        r.post("/api/v1/auth-sessions/:id/code").handler(this::submitCode);
+        r.post("/api/v1/auth-sessions/:id/callback").handler(Auth.userStep()).handler(this::relayCallback);
+        r.post("/api/v1/auth-sessions/:id/code").handler(Auth.userStep()).handler(this::submitCode);
         r.post("/api/v1/auth-sessions/:id/cancel").handler(this::cancelSession);
     }
 
@@ -66,10 +66,7 @@ public final class SessionRoutes {
         JsonObject body = Requests.body(ctx, "provider", "userId");
         String provider = Requests.string(body, "provider", 64);
         String userId = Requests.string(body, "userId", 200);
-        String key = ctx.request().getHeader("Idempotency-Key");
-        if (key != null && (key.isBlank() || key.length() > 200)) {
-            throw new ApiException(ErrorCode.INVALID_INPUT, "Idempotency-Key must be 1..200 characters");
-        }
+        String key = Requests.header(ctx, "Idempotency-Key", 200);
         sessions.create(userId, provider, key)
             .onSuccess(c -> Replies.json(ctx, c.created() ? 201 : 200,
                 SessionViews.of(c.session()).put("sessionToken", c.sessionToken())))
@@ -77,9 +74,9 @@ public final class SessionRoutes {
     }
 
     private void listSessions(RoutingContext ctx) {
-        String status = ctx.request().getParam("status");
+        String status = Requests.query(ctx, "status", 32);
         SessionState state = null;
-        if (status != null && !status.isEmpty()) {
+        if (status != null) {
             try {
                 state = SessionState.fromWire(status);
             } catch (IllegalArgumentException e) {
@@ -112,21 +109,20 @@ public final class SessionRoutes {
     }
 
     private static String providerParam(RoutingContext ctx) {
-        String provider = ctx.request().getParam("provider");
-        return provider == null || provider.isEmpty() ? null : provider;
+        return Requests.query(ctx, "provider", 64);
     }
 
     /** An ISO-8601 instant query parameter ({@code 2026-05-01T12:00:00Z}, an offset allowed), or null when absent. */
     private static Instant instantParam(RoutingContext ctx, String name) {
-        String v = ctx.request().getParam(name);
-        if (v == null || v.isEmpty()) {
+        String v = Requests.query(ctx, name, 64);
+        if (v == null) {
             return null;
         }
         try {
             return Instant.parse(v);
         } catch (DateTimeParseException e) {
             throw new ApiException(ErrorCode.INVALID_INPUT, name + " must be an ISO-8601 instant such as "
-                + "2026-05-01T12:00:00Z, not '" + (v.length() > 40 ? v.substring(0, 40) + "…" : v) + "'");
+                + "2026-05-01T12:00:00Z");
         }
     }
 
@@ -167,8 +163,7 @@ public final class SessionRoutes {
     private void relayCallback(RoutingContext ctx) {
         JsonObject body = Requests.body(ctx, "url");
         sessions.callback(Requests.id(ctx), Auth.caller(ctx), Requests.string(body, "url", 8192))
-            .onSuccess(r -> Replies.json(ctx, 200, new JsonObject().put("relayed", true)
-                .put("cliStatus", r.getInteger("cliStatus"))))
+            .onSuccess(r -> Replies.json(ctx, 202, new JsonObject().put("accepted", true)))
             .onFailure(ctx::fail);
     }
 

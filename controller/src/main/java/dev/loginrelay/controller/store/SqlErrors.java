@@ -35,6 +35,10 @@ final class SqlErrors {
             return new ApiException(ErrorCode.UNAVAILABLE, "database unavailable (pool=" + pool + ", sqlstate="
                 + state + ")", e);
         }
+        if (state.startsWith("22")) { // data exception (a NUL byte, an untranslatable character): the input's fault
+            return new ApiException(ErrorCode.INVALID_INPUT, "the database cannot store a value of the request (sqlstate="
+                + state + ")", e);
+        }
         if (QUERY_CANCELED.equals(state)) {
             return new ApiException(ErrorCode.UNAVAILABLE, "statement canceled or timed out (pool=" + pool + ")", e);
         }
