@@ -55,9 +55,9 @@ class FakeLoopbackLoginTest {
 
         AgentFixture.Response relayed = agent.post("/api/v1/runs/" + id + "/callback", new JsonObject()
             .put("url", FakeBrowser.callbackFor(waiting.getString("authUrl"), "code=good-code&state={state}")));
-        assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
-        assertThat(relayed.json().getInteger("cliStatus")).isEqualTo(302);
-        assertThat(relayed.json().getString("followed")).isEqualTo("/success");
+        assertThat(relayed.status()).as(relayed.body()).isEqualTo(202);
+        assertThat(agent.awaitEvent(id, "callback_relayed", 30).getInteger("cliStatus")).isEqualTo(302);
+        assertThat(agent.awaitEvent(id, "callback_relayed", 30).getString("followed")).isEqualTo("/success");
         assertThat(relayed.body()).doesNotContain("id_token").doesNotContain("eyJ");
 
         JsonObject ready = agent.awaitState(id, "ready", 30);
@@ -90,7 +90,7 @@ class FakeLoopbackLoginTest {
         assertThat(agent.run(id).getString("state")).as("nothing reached the CLI").isEqualTo("awaiting_user");
 
         assertThat(agent.post("/api/v1/runs/" + id + "/callback", new JsonObject()
-            .put("url", FakeBrowser.callbackFor(authUrl, "code=c1&state={state}"))).status()).isEqualTo(200);
+            .put("url", FakeBrowser.callbackFor(authUrl, "code=c1&state={state}"))).status()).isEqualTo(202);
         AgentFixture.Response again = agent.post("/api/v1/runs/" + id + "/callback", new JsonObject()
             .put("url", FakeBrowser.callbackFor(authUrl, "code=c2&state={state}")));
         assertThat(again.status()).as("a relay is single-use").isIn(409);

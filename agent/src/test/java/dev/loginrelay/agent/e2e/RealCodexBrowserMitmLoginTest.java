@@ -62,10 +62,10 @@ class RealCodexBrowserMitmLoginTest {
         AgentFixture.Response relayed = leaks.saw(agent.post("/api/v1/runs/codex-mitm-ok/callback", new JsonObject()
             .put("url", FakeBrowser.callbackFor(url,
                 "code=" + openai.authorizationCode() + "&state={state}"))));
-        assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
-        assertThat(relayed.json().getInteger("cliStatus")).as("codex redirects to /success").isEqualTo(302);
-        assertThat(relayed.json().getString("followed")).isEqualTo("/success");
-        assertThat(relayed.json().getInteger("followedStatus")).isEqualTo(200);
+        assertThat(relayed.status()).as(relayed.body()).isEqualTo(202);
+        assertThat(agent.awaitEvent("codex-mitm-ok", "callback_relayed", 30).getInteger("cliStatus")).as("codex redirects to /success").isEqualTo(302);
+        assertThat(agent.awaitEvent("codex-mitm-ok", "callback_relayed", 30).getString("followed")).isEqualTo("/success");
+        assertThat(agent.awaitEvent("codex-mitm-ok", "callback_relayed", 30).getInteger("followedStatus")).isEqualTo(200);
 
         JsonObject ready = agent.awaitRun("codex-mitm-ok", v -> v.getBoolean("terminal"), 120);
         assertThat(ready.getString("state")).as(ready.encode()).isEqualTo("ready");
@@ -97,7 +97,7 @@ class RealCodexBrowserMitmLoginTest {
         AgentFixture.Response relayed = leaks.saw(agent.post("/api/v1/runs/codex-mitm-denied/callback",
             new JsonObject().put("url", FakeBrowser.callbackFor(url,
                 "error=access_denied&error_description=User+denied&state={state}"))));
-        assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
+        assertThat(relayed.status()).as(relayed.body()).isEqualTo(202);
 
         JsonObject failed = agent.awaitRun("codex-mitm-denied", v -> v.getBoolean("terminal"), 60);
         assertThat(failed.getString("state")).as(failed.encode()).isEqualTo("failed");
@@ -116,8 +116,8 @@ class RealCodexBrowserMitmLoginTest {
         AgentFixture.Response relayed = leaks.saw(agent.post("/api/v1/runs/codex-mitm-rejected/callback",
             new JsonObject().put("url", FakeBrowser.callbackFor(url, "code=" + staleCode
                 + "&state={state}"))));
-        assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
-        assertThat(relayed.json().getInteger("cliStatus")).as("codex shows its error page").isEqualTo(200);
+        assertThat(relayed.status()).as(relayed.body()).isEqualTo(202);
+        assertThat(agent.awaitEvent("codex-mitm-rejected", "callback_relayed", 30).getInteger("cliStatus")).as("codex shows its error page").isEqualTo(200);
 
         JsonObject failed = agent.awaitRun("codex-mitm-rejected", v -> v.getBoolean("terminal"), 60);
         assertThat(failed.getString("state")).as(failed.encode()).isEqualTo("failed");
