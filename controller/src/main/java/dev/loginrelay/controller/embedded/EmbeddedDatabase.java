@@ -41,13 +41,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
         """;
 
     private final Path pgData;
-    private final Path pgCtl;
     private final int port;
     private final Secret password;
 
-    private EmbeddedDatabase(Path pgData, Path pgCtl, int port, Secret password) {
+    private EmbeddedDatabase(Path pgData, int port, Secret password) {
         this.pgData = pgData;
-        this.pgCtl = pgCtl;
         this.port = port;
         this.password = password;
     }
@@ -122,7 +120,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             try {
                 run(List.of(bin.resolve("pg_ctl").toString(), "start", "-D", pgData.toString(), "-w", "-t", "60",
                     "-s", "-l", pgData.resolve("server.log").toString()), null, "pg_ctl start");
-                EmbeddedDatabase db = new EmbeddedDatabase(pgData, bin.resolve("pg_ctl"), port, password);
+                EmbeddedDatabase db = new EmbeddedDatabase(pgData, port, password);
                 db.verify();
                 return db;
             } catch (IOException e) {
@@ -184,12 +182,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return password;
     }
 
-    /** Fast shutdown (sessions survive in the data dir); waits up to 10 s. */
+    /** Fast shutdown (sessions survive in the data dir); waits up to 10 s, then kills it. */
     @Override
     public void close() {
         try {
-            run(List.of(pgCtl.toString(), "stop", "-D", pgData.toString(), "-m", "fast", "-w", "-t", "10", "-s"),
-                null, "pg_ctl stop");
+            StalePostmaster.stopOwn(pgData);
         } catch (IOException e) {
             log.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
         } catch (InterruptedException e) {

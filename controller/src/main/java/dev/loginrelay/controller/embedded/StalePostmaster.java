@@ -107,6 +107,16 @@ final class StalePostmaster {
         }
     }
 
+    /**
+     * Stops this controller's own server on {@code pgData} (the normal shutdown). Signals it directly: {@code pg_ctl
+     * stop} from another user namespace (see {@link PgCommand}) cannot signal it.
+     */
+    static void stopOwn(Path pgData) throws IOException, InterruptedException {
+        if (check(pgData) == Verdict.OURS) {
+            stop(LockFile.read(pgData).map(LockFile::pid).orElseThrow());
+        }
+    }
+
     /** SIGINT is PostgreSQL's fast shutdown; after 10 s SIGKILL to it and what it forked. */
     private static void stop(long pid) throws IOException, InterruptedException {
         new ProcessBuilder("kill", "-INT", Long.toString(pid)).redirectErrorStream(true)
