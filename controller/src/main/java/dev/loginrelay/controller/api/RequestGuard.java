@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
 public final class RequestGuard {
     private static final Logger log = LoggerFactory.getLogger(RequestGuard.class);
 
+    /** A {@code %} not followed by two hex digits. */
+    private static final java.util.regex.Pattern BAD_ESCAPE = java.util.regex.Pattern.compile("%(?![0-9A-Fa-f]{2})");
+
     private RequestGuard() {
     }
 
@@ -27,6 +30,12 @@ public final class RequestGuard {
                 ctx.request().path());
             ctx.response().putHeader("Connection", "close");
             ctx.fail(new ApiException(ErrorCode.BAD_REQUEST, "Content-Length together with Transfer-Encoding"));
+            return;
+        }
+        if (BAD_ESCAPE.matcher(ctx.request().path()).find()) {
+            // Vert.x's path normalisation would throw on it while matching routes ("Unhandled exception in router").
+            log.warn("{} -> 400: the path is not valid percent-encoding", ctx.request().method());
+            ctx.fail(new ApiException(ErrorCode.BAD_REQUEST, "the path is not valid percent-encoding"));
             return;
         }
         try {

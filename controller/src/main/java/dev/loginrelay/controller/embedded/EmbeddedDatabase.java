@@ -34,7 +34,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** Unix sockets have a 107-byte path limit; a deeper data dir gets TCP only. */
     private static final int MAX_SOCKET_DIR = 80;
     private static final String HBA = """
-        # Written by the LoginRelay controller at every start: nothing is trusted, every login needs the password.
+        # Written by the LoginRelay controller at every start: every login needs the password (SCRAM).
         local   all   all                  scram-sha-256
         host    all   all   127.0.0.1/32   scram-sha-256
         host    all   all   ::1/128        scram-sha-256
