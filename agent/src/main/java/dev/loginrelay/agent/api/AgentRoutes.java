@@ -168,14 +168,14 @@ public final class AgentRoutes {
 
     private void relayCallback(RoutingContext ctx) {
         JsonObject body = Requests.body(ctx, "url");
-        runs.callback(ctx.pathParam("id"), Requests.string(body, "url"))
+        runs.callback(ctx.pathParam("id"), Requests.userStep(body, "url"))
             .onSuccess(result -> Replies.json(ctx, 202, result))
             .onFailure(ctx::fail);
     }
 
     private void submitCode(RoutingContext ctx) {
         JsonObject body = Requests.body(ctx, "code");
-        runs.code(ctx.pathParam("id"), Requests.string(body, "code"))
+        runs.code(ctx.pathParam("id"), Requests.userStep(body, "code"))
             .onSuccess(result -> Replies.json(ctx, 200, result))
             .onFailure(ctx::fail);
     }

@@ -35,6 +35,22 @@ final class Requests {
         return json;
     }
 
+    /**
+     * A string the run checks itself (a callback URL, a code): type and length only here, so its refusal carries the
+     * specific reason ({@code INVALID_CODE}, {@code INVALID_CALLBACK}) and is an event of the run.
+     */
+    static String userStep(JsonObject json, String field) {
+        Object v = json.getValue(field);
+        if (!(v instanceof String s)) {
+            throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' is required and must be a string");
+        }
+        if (s.length() > MAX_STRING) {
+            throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' is longer than " + MAX_STRING
+                + " characters");
+        }
+        return s;
+    }
+
     static String string(JsonObject json, String field) {
         Object v = json.getValue(field);
         if (v == null) {

@@ -81,6 +81,14 @@ public final class CallbackRelay {
      * {@link ApiException} naming what is wrong; nothing is sent in that case.
      */
     public static String check(Target target, String pasted) {
+        String trimmed = pasted.strip();
+        for (int i = 0; i < trimmed.length(); i++) {
+            char c = trimmed.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) { // a browser's address is percent-encoded ASCII; anything else is forged
+                throw new ApiException(ErrorCode.INVALID_CALLBACK, "the callback holds a character a browser's address "
+                    + "never has (U+" + String.format("%04X", (int) c) + " at index " + i + ")");
+            }
+        }
         URI u;
         try {
             u = new URI(pasted.strip());

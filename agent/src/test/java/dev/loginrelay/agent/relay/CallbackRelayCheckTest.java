@@ -60,6 +60,9 @@ class CallbackRelayCheckTest {
             {"http://LOCALHOST.evil.example:1455/auth/callback?code=abc&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
             {"http://0.0.0.0:1455/auth/callback?code=abc&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
             {"http://localhost:1455/auth/callback?code=abc&state=S7jv6ZgD8mHTU8XZ#x", "INVALID_CALLBACK"},
+            {"http://localhost:1455/auth/callback?code=abc\u202e&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+            {"http://localhost:1455/auth/callback?code=abc\u0000&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+            {"http://localhost:1455/auth/callback?code=abc\ud800&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
         };
         for (String[] b : bad) {
             assertThatThrownBy(() -> CallbackRelay.check(T, b[0])).as(b[0]).isInstanceOf(ApiException.class)

@@ -45,6 +45,17 @@ final class InputText {
         return value;
     }
 
+    static void requirePairedSurrogates(String field, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw bad(field, "holds a lone UTF-16 surrogate at index " + i);
+            }
+        }
+    }
+
     /** U+061C, U+200E/F, U+202A..E, U+2066..9: the characters that reorder text (Trojan Source, CVE-2021-42574). */
     static boolean isBidiControl(char c) {
         return c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')

@@ -50,6 +50,24 @@ final class Requests {
         return InputText.check(field, s, maxLength);
     }
 
+    /**
+     * The user's step (a callback URL, a code): type and length only, because the agent checks the content against
+     * this login and refuses with the specific reason ({@code INVALID_CALLBACK}, {@code INVALID_CODE}...) as an event
+     * of the session's timeline. It never reaches SQL.
+     */
+    static String userStep(JsonObject json, String field, int maxLength) {
+        Object v = json.getValue(field);
+        if (!(v instanceof String s) || s.isEmpty()) {
+            throw new ApiException(ErrorCode.INVALID_INPUT, "field '" + field + "' must be a non-empty string");
+        }
+        if (s.length() > maxLength) {
+            throw new ApiException(ErrorCode.INVALID_INPUT, "field '" + field + "' is longer than " + maxLength
+                + " characters");
+        }
+        InputText.requirePairedSurrogates(field, s); // a lone one cannot even be encoded for the agent
+        return s;
+    }
+
     /** A query parameter checked like a body field; null when absent or empty. */
     static String query(RoutingContext ctx, String name, int maxLength) {
         String v = ctx.request().getParam(name);

@@ -162,14 +162,14 @@ public final class SessionRoutes {
 
     private void relayCallback(RoutingContext ctx) {
         JsonObject body = Requests.body(ctx, "url");
-        sessions.callback(Requests.id(ctx), Auth.caller(ctx), Requests.string(body, "url", 8192))
+        sessions.callback(Requests.id(ctx), Auth.caller(ctx), Requests.userStep(body, "url", 8192))
             .onSuccess(r -> Replies.json(ctx, 202, new JsonObject().put("accepted", true)))
             .onFailure(ctx::fail);
     }
 
     private void submitCode(RoutingContext ctx) {
         JsonObject body = Requests.body(ctx, "code");
-        sessions.code(Requests.id(ctx), Auth.caller(ctx), Requests.string(body, "code", 4096))
+        sessions.code(Requests.id(ctx), Auth.caller(ctx), Requests.userStep(body, "code", 4096))
             .onSuccess(r -> Replies.json(ctx, 200, new JsonObject().put("accepted", true)))
             .onFailure(ctx::fail);
     }
