@@ -28,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LoginRun {
     private static final long FAILURE_EXIT_GRACE_MS = 3000;
     private static final long QUEUE_POLL_MS = 250;
+    /** At most this many refusals are kept per run: a client that loops cannot grow the timeline without end. */
+    private static final int MAX_REFUSAL_EVENTS = 20;
 
     private final String id;
     private final ProviderSpec spec;
@@ -42,6 +44,7 @@ public final class LoginRun {
     private JsonObject account;
     private String[] cliFailure;
     private Future<Void> stopped = Future.succeededFuture();
+    private int refusals;
 
     LoginRun(String id, ProviderSpec spec, RunDeps deps) {
         this.id = id;
@@ -309,10 +312,6 @@ public final class LoginRun {
             life.armTimer("user", spec.timeouts().userSeconds(), "the user's " + spec.relay().expects());
         }
     }
-
-    /** At most this many refusals are kept per run: a client that loops cannot grow the timeline without end. */
-    private static final int MAX_REFUSAL_EVENTS = 20;
-    private int refusals;
 
     private void refused(EventKind kind, ApiException e) {
         if (life.state().isTerminal() || ++refusals > MAX_REFUSAL_EVENTS) {

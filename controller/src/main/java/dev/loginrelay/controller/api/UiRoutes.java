@@ -45,8 +45,9 @@ public final class UiRoutes {
                     + "product's backend with the API key")));
             return;
         }
-        r.post("/ui/sessions").handler(new RateLimit(PER_CLIENT_PER_MINUTE, TOTAL_PER_MINUTE))
-            .handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT))
+        // Vert.x wants the body handler first on a route; the body is at most 4 KiB.
+        r.post("/ui/sessions").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT))
+            .handler(new RateLimit(PER_CLIENT_PER_MINUTE, TOTAL_PER_MINUTE))
             .handler(this::createSession);
     }
 
