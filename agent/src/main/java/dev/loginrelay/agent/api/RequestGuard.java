@@ -21,7 +21,8 @@ public final class RequestGuard {
     }
 
     static void checkQuery(RoutingContext ctx) {
-        if (ctx.request().headers().contains("Content-Length") && ctx.request().headers().contains("Transfer-Encoding")) {
+        if (ctx.request().headers().contains("Content-Length")
+            && ctx.request().headers().contains("Transfer-Encoding")) {
             // Two framings for one body is how requests are smuggled past a proxy (RFC 9112 section 6.1).
             log.warn("{} {} -> 400: Content-Length together with Transfer-Encoding", ctx.request().method(),
                 ctx.request().path());
@@ -63,7 +64,8 @@ public final class RequestGuard {
     /** A failure that is the client's broken request (framing, a closed connection), not our bug. */
     static boolean isClientFault(Throwable f) {
         return f instanceof NumberFormatException || f instanceof io.netty.handler.codec.DecoderException
-            || f instanceof io.netty.handler.codec.TooLongFrameException || f instanceof io.vertx.core.http.HttpClosedException
+            || f instanceof io.netty.handler.codec.TooLongFrameException
+            || f instanceof io.vertx.core.http.HttpClosedException
             || f instanceof java.nio.channels.ClosedChannelException || f instanceof io.vertx.core.VertxException
             && String.valueOf(f.getMessage()).contains("closed");
     }

@@ -18,7 +18,7 @@ public enum AgentEventKind {
     CALLBACK_RECEIVED, CALLBACK_RELAYED, CODE_SUBMITTED,
     /** The agent refused a callback or code before it reached the CLI; detail: reason (its error code), message. */
     CALLBACK_REFUSED, CODE_REFUSED,
-    /** The CLI's listener refused the relayed callback and the run waits for the user again; detail: reason, message. */
+    /** The CLI's listener refused the relayed callback; the run waits for the user again; detail: reason, message. */
     CALLBACK_REJECTED,
     READY, FAILED, TIMEOUT, CANCELLED;
 

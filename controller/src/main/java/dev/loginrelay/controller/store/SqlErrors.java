@@ -38,8 +38,8 @@ final class SqlErrors {
                 + state + ")", e);
         }
         if (INPUT_DATA_ERRORS.contains(state)) { // a NUL byte, an unstorable character, a too-long value: input
-            return new ApiException(ErrorCode.INVALID_INPUT, "the database cannot store a value of the request (sqlstate="
-                + state + ")", e);
+            return new ApiException(ErrorCode.INVALID_INPUT,
+                "the database cannot store a value of the request (sqlstate=" + state + ")", e);
         }
         if (QUERY_CANCELED.equals(state)) {
             return new ApiException(ErrorCode.UNAVAILABLE, "statement canceled or timed out (pool=" + pool + ")", e);

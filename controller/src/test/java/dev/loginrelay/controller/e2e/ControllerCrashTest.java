@@ -26,8 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code kill -9} of the shipped controller jar (embedded PostgreSQL, local agents) at random points, with sessions
  * being dispatched, pending and awaiting the user, {@code loginrelay.crash.rounds} times in a row (3 in the suite: on a
- * shared 2-core machine a start takes 10-60 s; {@code scripts/crash-loop.sh} runs 10). Every start must come up the first time; at the end no session is lost,
- * none is open past its deadline, and no agent process runs that no open session owns.
+ * shared 2-core machine a start takes 10-60 s; {@code scripts/crash-loop.sh} runs 10). Every start must come up the
+ * first time; at the end no session is lost, none is open past its deadline, and no agent process runs that no open
+ * session owns.
  */
 @Timeout(value = 1800, unit = TimeUnit.SECONDS)
 class ControllerCrashTest {
