@@ -22,8 +22,8 @@ import java.util.Objects;
  * @param sessionTtl   default session deadline; {@code providerTtl} overrides it per provider
  * @param agentLostAfter how long an agent may stop answering before its sessions fail
  * @param uiDemo       serve {@code POST /ui/sessions}, which creates sessions for the bundled Connect page with the
- *                     API key held here ({@code LOGINRELAY_UI_DEMO}, default false: anyone who reaches the port could create
- *                     sessions; {@code scripts/run.sh} turns it on for its loopback quick start)
+ *                     API key held here ({@code LOGINRELAY_UI_DEMO}, default false: anyone who reaches the port
+ *                     could create sessions; {@code scripts/run.sh} turns it on for its loopback quick start)
  */
 public record ControllerConfig(String httpHost, int httpPort, Path dataDir, String databaseUrl, String databaseUser,
                                Secret databasePassword, int databasePoolSize, Secret apiKey, Secret operatorToken,
