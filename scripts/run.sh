@@ -66,6 +66,11 @@ fi
 export LOGINRELAY_CLI_PATH="${LOGINRELAY_CLI_PATH:-$bin}"
 export LOGINRELAY_AGENT_JAR="${LOGINRELAY_AGENT_JAR:-$root/$agent_jar}"
 export LOGINRELAY_DATA_DIR="${LOGINRELAY_DATA_DIR:-$root/.loginrelay/controller}"
+# The Connect page's demo backend creates sessions for whoever reaches the port: on for this loopback quick start
+# only (off by default in the controller).
+if [ "${LOGINRELAY_HTTP_HOST:-127.0.0.1}" = 127.0.0.1 ]; then
+  export LOGINRELAY_UI_DEMO="${LOGINRELAY_UI_DEMO:-true}"
+fi
 host=${LOGINRELAY_HTTP_HOST:-127.0.0.1}
 port=${LOGINRELAY_HTTP_PORT:-8080}
 if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then

@@ -15,12 +15,16 @@ Commands:
   failures                                       failed/timed-out sessions of the last 7 days, by error code
   credentials [--user U]                         credentials in custody: who, which account, where installed,
                                                  when (metadata only; the files stay encrypted), and recent events
+  sql|psql [PSQL ARGS...]                        an interactive psql on the controller's database (embedded
+                                                 included); extra arguments go to psql (e.g. -c 'SELECT ...')
 
 Connection (environment):
   LOGINRELAY_DATABASE_URL     the controller's JDBC URL (jdbc:postgresql://host:5432/db), a postgres:// URL or
                               libpq keywords ("host=... dbname=..."). Unset: the URL a controller with embedded
                               PostgreSQL wrote to $LOGINRELAY_DATA_DIR/database.url (default .loginrelay/controller)
-  PGPASSWORD_FILE             file holding the password (never pass it on the command line)
+  PGPASSWORD_FILE             file holding the password (never pass it on the command line). Unset with the
+                              embedded database: the pgpass file (0600) the controller wrote to
+                              $LOGINRELAY_DATA_DIR/pgpass, used through PGPASSFILE
   LOGINRELAY_DATABASE_SCHEMA  schema holding the tables, when it is not the first on the search_path
 
 The OAuth auth URL and user code are never printed: they carry the OAuth state. Credential files are never
@@ -49,10 +53,15 @@ use_password_file() {
   export PGPASSFILE
 }
 
+data_dir() {
+  echo "${LOGINRELAY_DATA_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.loginrelay/controller}"
+}
+
 database_url() {
   local url=${LOGINRELAY_DATABASE_URL:-}
   if [ -z "$url" ]; then
-    local file=${LOGINRELAY_DATA_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.loginrelay/controller}/database.url
+    local file
+    file=$(data_dir)/database.url
     [ -r "$file" ] || die "LOGINRELAY_DATABASE_URL is not set and no running embedded controller wrote $file (see --help)"
     url=$(head -n 1 "$file")
   fi
@@ -60,13 +69,32 @@ database_url() {
   echo "${url#jdbc:}"
 }
 
+# The password never goes on argv: PGPASSWORD_FILE becomes a private pgpass file; with the embedded database (no
+# LOGINRELAY_DATABASE_URL) the controller's own pgpass file (0600, only its user can read it) is used as it is.
+use_credentials() {
+  if [ -n "${PGPASSWORD_FILE:-}" ]; then
+    use_password_file "$PGPASSWORD_FILE"
+  elif [ -z "${LOGINRELAY_DATABASE_URL:-}" ] && [ -z "${PGPASSFILE:-}" ]; then
+    local pass
+    pass=$(data_dir)/pgpass
+    [ -r "$pass" ] || die "cannot read $pass: run as the user that runs the controller (the embedded database needs its password)"
+    export PGPASSFILE=$pass
+  fi
+}
+
+cmd_sql() {
+  local url
+  url=$(database_url)
+  command -v psql >/dev/null || die "psql is not installed"
+  use_credentials
+  PGAPPNAME=loginrelay-sessions.sh exec psql -X -d "$url" "$@"
+}
+
 psql_run() {
   local url
   url=$(database_url)
   command -v psql >/dev/null || die "psql is not installed"
-  if [ -n "${PGPASSWORD_FILE:-}" ]; then
-    use_password_file "$PGPASSWORD_FILE"
-  fi
+  use_credentials
   if [ -n "${LOGINRELAY_DATABASE_SCHEMA:-}" ]; then
     [[ "$LOGINRELAY_DATABASE_SCHEMA" =~ ^[a-z_][a-z0-9_]*$ ]] || die "bad schema name '$LOGINRELAY_DATABASE_SCHEMA'"
     export PGOPTIONS="${PGOPTIONS:-} -c search_path=$LOGINRELAY_DATABASE_SCHEMA"
@@ -171,6 +199,7 @@ case "$command" in
   stuck) cmd_stuck "$@" ;;
   failures) cmd_failures "$@" ;;
   credentials) cmd_credentials "$@" ;;
+  sql|psql) cmd_sql "$@" ;;
   -h|--help|help) usage ;;
   *) die "unknown command '$command' (see --help)" ;;
 esac

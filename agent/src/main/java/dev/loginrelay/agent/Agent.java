@@ -55,6 +55,8 @@ public final class Agent extends VerticleBase {
             version());
         return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
             .requestHandler(routes.router(token::get))
+            .invalidRequestHandler(dev.loginrelay.agent.api.RequestGuard::invalidRequest)
+            .exceptionHandler(dev.loginrelay.agent.api.RequestGuard::connectionError)
             .listen()
             .compose(s -> {
                 server = s;

@@ -166,7 +166,7 @@ class AgentJarIT {
         JsonObject waiting = startAndAwaitUser("jar-1");
         String callback = FakeBrowser.callbackFor(waiting.getString("authUrl"), "code=" + CODE + "&state={state}");
         HttpResponse<String> relayed = post("/api/v1/runs/jar-1/callback", new JsonObject().put("url", callback));
-        assertThat(relayed.statusCode()).as(relayed.body()).isEqualTo(200);
+        assertThat(relayed.statusCode()).as(relayed.body()).isEqualTo(202);
 
         JsonObject ready = awaitRun("jar-1", v -> v.getBoolean("terminal"), 30);
         assertThat(ready.getString("state")).as(ready.encode()).isEqualTo("ready");

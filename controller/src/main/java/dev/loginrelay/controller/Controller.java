@@ -1,6 +1,7 @@
 package dev.loginrelay.controller;
 
 import dev.loginrelay.controller.api.CredentialRoutes;
+import dev.loginrelay.controller.api.RequestGuard;
 import dev.loginrelay.controller.api.SessionRoutes;
 import dev.loginrelay.controller.api.SessionStream;
 import dev.loginrelay.controller.api.UiRoutes;
@@ -103,6 +104,8 @@ public final class Controller extends VerticleBase {
                 return vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost())
                         .setPort(config.httpPort()))
                     .requestHandler(web.router(api, credentialApi, new UiRoutes(sessions, config.uiDemo())))
+                    .invalidRequestHandler(RequestGuard::invalidRequest)
+                    .exceptionHandler(RequestGuard::connectionError)
                     .listen()
                     .map(s -> {
                         server = s;

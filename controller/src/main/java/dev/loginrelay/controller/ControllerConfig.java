@@ -27,7 +27,8 @@ import java.util.Objects;
  * @param maxPending   sessions that may wait to start at once; a create beyond is {@code 429} with Retry-After
  *                     ({@code LOGINRELAY_MAX_PENDING}, default 1000)
  * @param uiDemo       serve {@code POST /ui/sessions}, which creates sessions for the bundled Connect page with the
- *                     API key held here ({@code LOGINRELAY_UI_DEMO}, default true; false turns it off)
+ *                     API key held here ({@code LOGINRELAY_UI_DEMO}, default false: anyone who reaches the port
+ *                     could create sessions; {@code scripts/run.sh} turns it on for its loopback quick start)
  */
 public record ControllerConfig(String httpHost, int httpPort, Path dataDir, String databaseUrl, String databaseUser,
                                Secret databasePassword, int databasePoolSize, Secret apiKey, Secret operatorToken,
@@ -74,7 +75,7 @@ public record ControllerConfig(String httpHost, int httpPort, Path dataDir, Stri
             Duration.ofMillis(integer(env, "LOGINRELAY_SWEEP_INTERVAL_MS", 1000)),
             Duration.ofSeconds(integer(env, "LOGINRELAY_AGENT_LOST_SECONDS", 5)),
             env.getOrDefault("LOGINRELAY_REPLICA_ID", "replica-" + ProcessHandle.current().pid()),
-            bool(env, "LOGINRELAY_UI_DEMO", true),
+            bool(env, "LOGINRELAY_UI_DEMO", false),
             integer(env, "LOGINRELAY_MAX_STARTING", 2 * Runtime.getRuntime().availableProcessors()),
             integer(env, "LOGINRELAY_MAX_PENDING", 1000));
     }

@@ -3,6 +3,7 @@ package dev.loginrelay.controller;
 import dev.loginrelay.controller.vm.VmPool;
 import dev.loginrelay.controller.agents.AgentClient;
 import dev.loginrelay.controller.credentials.CredentialConfig;
+import dev.loginrelay.controller.embedded.EmbeddedDatabase;
 import dev.loginrelay.controller.support.Secret;
 import dev.loginrelay.controller.support.SecretFiles;
 import io.vertx.core.Vertx;
@@ -42,10 +43,9 @@ public final class ControllerMain {
         }
         EmbeddedDatabase embedded = null;
         if (config.databaseUrl() == null) {
-            embedded = EmbeddedDatabase.start(config.dataDir().resolve("pg"));
-            config = config.withDatabase(embedded.jdbcUrl(), "postgres", null);
-            // For scripts/sessions.sh and psql: where the embedded database listens (no password: trust on loopback).
-            SecretFiles.write(config.dataDir().resolve("database.url"), embedded.jdbcUrl() + "?user=postgres");
+            // Also writes database.url and a pgpass file (0600) for scripts/sessions.sh and psql.
+            embedded = EmbeddedDatabase.start(config.dataDir());
+            config = config.withDatabase(embedded.jdbcUrl(), EmbeddedDatabase.USER, embedded.password());
         }
         Secret apiKey = config.apiKey() != null ? config.apiKey()
             : SecretFiles.readOrCreate(config.dataDir().resolve("api-key"), "the API key (LOGINRELAY_API_KEY)");
@@ -62,7 +62,9 @@ public final class ControllerMain {
         EmbeddedDatabase db = embedded;
         Controller.deploy(vertx, effective, vms, agents, custody).onFailure(e -> {
             log.error("controller failed to start: {}", e.getMessage(), e);
-            System.exit(1);
+            // Not on the event loop: System.exit runs the shutdown hook, which waits for Vert.x to close.
+            Thread exit = new Thread(() -> System.exit(1), "controller-exit");
+            exit.start();
         });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

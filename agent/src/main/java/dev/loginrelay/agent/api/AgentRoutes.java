@@ -52,6 +52,7 @@ public final class AgentRoutes {
     public Router router(Supplier<Secret> token) {
         Router r = Router.router(vertx);
         r.route().handler(this::accessLog);
+        r.route().handler(RequestGuard::checkQuery);
         r.get("/health").handler(this::health);
         r.route("/api/v1/*").handler(new BearerAuth(token));
         r.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
@@ -172,14 +173,14 @@ public final class AgentRoutes {
 
     private void relayCallback(RoutingContext ctx) {
         JsonObject body = Requests.body(ctx, "url");
-        runs.callback(ctx.pathParam("id"), Requests.string(body, "url"))
-            .onSuccess(result -> Replies.json(ctx, 200, result))
+        runs.callback(ctx.pathParam("id"), Requests.userStep(body, "url"))
+            .onSuccess(result -> Replies.json(ctx, 202, result))
             .onFailure(ctx::fail);
     }
 
     private void submitCode(RoutingContext ctx) {
         JsonObject body = Requests.body(ctx, "code");
-        runs.code(ctx.pathParam("id"), Requests.string(body, "code"))
+        runs.code(ctx.pathParam("id"), Requests.userStep(body, "code"))
             .onSuccess(result -> Replies.json(ctx, 200, result))
             .onFailure(ctx::fail);
     }

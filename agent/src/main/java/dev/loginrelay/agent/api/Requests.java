@@ -35,6 +35,22 @@ final class Requests {
         return json;
     }
 
+    /**
+     * A string the run checks itself (a callback URL, a code): type and length only here, so its refusal carries the
+     * specific reason ({@code INVALID_CODE}, {@code INVALID_CALLBACK}) and is an event of the run.
+     */
+    static String userStep(JsonObject json, String field) {
+        Object v = json.getValue(field);
+        if (!(v instanceof String s)) {
+            throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' is required and must be a string");
+        }
+        if (s.length() > MAX_STRING) {
+            throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' is longer than " + MAX_STRING
+                + " characters");
+        }
+        return s;
+    }
+
     static String string(JsonObject json, String field) {
         Object v = json.getValue(field);
         if (v == null) {
@@ -43,7 +59,30 @@ final class Requests {
         if (!(v instanceof String s)) {
             throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' must be a string");
         }
+        if (s.length() > MAX_STRING) {
+            throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' is longer than " + MAX_STRING
+                + " characters");
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length()
+                && Character.isLowSurrogate(s.charAt(i + 1));
+            if (pair) {
+                i++;
+            } else if (Character.isSurrogate(c) || Character.isISOControl(c) || isBidiControl(c)) {
+                // Never the value itself: it may be a code.
+                throw new ApiException(ErrorCode.BAD_REQUEST, "field '" + field + "' holds a control, bidirectional "
+                    + "or lone surrogate character (U+" + String.format("%04X", (int) c) + ") at index " + i);
+            }
+        }
         return s;
+    }
+
+    private static final int MAX_STRING = 8192;
+
+    private static boolean isBidiControl(char c) {
+        return c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')
+            || (c >= '\u2066' && c <= '\u2069');
     }
 
     static long longParam(RoutingContext ctx, String name, long def, long min, long max) {

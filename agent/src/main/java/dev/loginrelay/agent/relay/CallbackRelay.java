@@ -48,7 +48,7 @@ public final class CallbackRelay {
     }
 
     /** What the CLI answered; the redirect's Location is deliberately not part of it. */
-    public record Result(int cliStatus, String followedPath, Integer followedStatus) {
+    public record Result(int cliStatus, String followedPath, Integer followedStatus, String cliMessage) {
     }
 
     /** The target encoded in an auth URL, or an exception when its redirect_uri is not a loopback http URL. */
@@ -81,6 +81,14 @@ public final class CallbackRelay {
      * {@link ApiException} naming what is wrong; nothing is sent in that case.
      */
     public static String check(Target target, String pasted) {
+        String trimmed = pasted.strip();
+        for (int i = 0; i < trimmed.length(); i++) {
+            char c = trimmed.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) { // a browser's address is percent-encoded ASCII; anything else is forged
+                throw new ApiException(ErrorCode.INVALID_CALLBACK, "the callback holds a character a browser's address "
+                    + "never has (U+" + String.format("%04X", (int) c) + " at index " + i + ")");
+            }
+        }
         URI u;
         try {
             u = new URI(pasted.strip());
@@ -92,11 +100,24 @@ public final class CallbackRelay {
             throw new ApiException(ErrorCode.INVALID_CALLBACK,
                 "the callback must be the " + expected + "?... address your browser was sent to");
         }
+        if (u.getRawUserInfo() != null) {
+            throw new ApiException(ErrorCode.INVALID_CALLBACK, "the callback must not carry a user name or password "
+                + "before the host (user@host): send the " + expected + "?... address as the browser shows it");
+        }
+        if (u.getRawFragment() != null) {
+            throw new ApiException(ErrorCode.INVALID_CALLBACK, "the callback must not carry a #fragment");
+        }
         if (u.getPort() != target.port() || !target.path().equals(u.getRawPath())) {
             throw new ApiException(ErrorCode.INVALID_CALLBACK, "the callback goes to port " + u.getPort()
                 + " path " + u.getRawPath() + ", but this login listens on " + expected);
         }
         QueryParams q = QueryParams.of(u.getRawQuery());
+        for (String once : List.of("state", "code", "error")) {
+            if (q.count(once) > 1) {
+                throw new ApiException(once.equals("state") ? ErrorCode.STATE_MISMATCH : ErrorCode.INVALID_CALLBACK,
+                    "the callback repeats the " + once + " parameter; a real one carries it once");
+            }
+        }
         String state = q.first("state");
         if (state == null) {
             throw new ApiException(ErrorCode.STATE_MISMATCH, "the callback has no state parameter");
@@ -131,12 +152,12 @@ public final class CallbackRelay {
             String location = first.getHeader("Location");
             String follow = localFollowPath(target, location, followPaths);
             if (first.statusCode() / 100 != 3 || follow == null) {
-                return Future.succeededFuture(new Result(first.statusCode(), null, null));
+                return Future.succeededFuture(new Result(first.statusCode(), null, null, words(first)));
             }
             URI loc = URI.create(location);
             String uri = loc.getRawPath() + (loc.getRawQuery() == null ? "" : "?" + loc.getRawQuery());
             return get(target, uri, timeoutMs)
-                .map(second -> new Result(first.statusCode(), follow, second.statusCode()));
+                .map(second -> new Result(first.statusCode(), follow, second.statusCode(), words(second)));
         });
     }
 
@@ -154,11 +175,37 @@ public final class CallbackRelay {
         }
     }
 
-    private Future<HttpClientResponse> get(Target target, String uri, long timeoutMs) {
+    /** A response of the CLI's listener with its body (kept only for an error's words). */
+    private record Answer(HttpClientResponse resp, String body) {
+        int statusCode() {
+            return resp.statusCode();
+        }
+
+        String getHeader(String name) {
+            return resp.getHeader(name);
+        }
+    }
+
+    private Future<Answer> get(Target target, String uri, long timeoutMs) {
         RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.host())
             .setPort(target.port()).setURI(uri).setIdleTimeout(timeoutMs).setFollowRedirects(false);
         return client.request(opts).compose(req -> req.send())
-            .compose(resp -> resp.body().map(ignored -> resp));
+            .compose(resp -> resp.body().map(b -> new Answer(resp, resp.statusCode() >= 400
+                ? b.toString(java.nio.charset.StandardCharsets.UTF_8) : "")));
+    }
+
+    /** The CLI's own words from an error page: tags and control characters out, at most 300 characters. */
+    private static String words(Answer a) {
+        return words(a.resp().statusCode(), a.body());
+    }
+
+    static String words(int status, String body) {
+        if (status < 400 || body == null) {
+            return "";
+        }
+        String t = body.replaceAll("(?s)<(script|style)[^>]*>.*?</\\1>", " ").replaceAll("<[^>]*>", " ")
+            .replaceAll("\\p{Cntrl}", " ").replaceAll("\\s+", " ").strip();
+        return t.length() > 300 ? t.substring(0, 300) + "…" : t;
     }
 
     public Future<Void> close() {

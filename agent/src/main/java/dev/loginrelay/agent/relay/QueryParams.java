@@ -27,6 +27,16 @@ final class QueryParams {
         return new QueryParams(pairs);
     }
 
+    int count(String key) {
+        int n = 0;
+        for (Map.Entry<String, String> e : pairs) {
+            if (e.getKey().equals(key)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     String first(String key) {
         for (Map.Entry<String, String> e : pairs) {
             if (e.getKey().equals(key)) {

@@ -42,8 +42,22 @@ final class DiagnosticsLog implements AutoCloseable {
         writer.execute(() -> append(fileOf(runId), line));
     }
 
-    private static String redacted(JsonObject detail) {
+    /** An error code (CREDENTIALS_MISSING, STATE_MISMATCH): upper snake case, never a secret, kept as it is. */
+    private static final java.util.regex.Pattern ERROR_CODE = java.util.regex.Pattern.compile("[A-Z][A-Z0-9_]{1,63}");
+
+    static String redacted(JsonObject detail) {
         JsonObject d = detail.copy();
+        StringBuilder kept = new StringBuilder();
+        for (String k : java.util.List.of("code", "reason")) {
+            if (d.getValue(k) instanceof String s && ERROR_CODE.matcher(s).matches()) {
+                kept.append(k).append('=').append(s).append(' ');
+                d.remove(k);
+            }
+        }
+        return kept + redactedRest(d);
+    }
+
+    private static String redactedRest(JsonObject d) {
         for (String k : d.fieldNames()) {
             if (d.getValue(k) instanceof String s && (s.startsWith("http://") || s.startsWith("https://"))) {
                 d.put(k, Redact.url(s));

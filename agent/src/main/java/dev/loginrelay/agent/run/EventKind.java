@@ -39,6 +39,15 @@ public enum EventKind {
     CALLBACK_RELAYED,
     /** The user's code was typed into the CLI; detail: length. */
     CODE_SUBMITTED,
+    /** A callback URL the agent refused before it reached the CLI; detail: reason (the API error code), message. */
+    CALLBACK_REFUSED,
+    /** A code the agent refused before it reached the CLI; detail: reason (the API error code), message. */
+    CODE_REFUSED,
+    /**
+     * The CLI's listener answered the relayed callback with an error and still listens: the user may try again;
+     * detail: reason, cliStatus, message (the CLI's words).
+     */
+    CALLBACK_REJECTED,
     /** Terminal: credentials written by this login and verified; detail: account. */
     READY,
     /** Terminal: detail: code, message. */

@@ -28,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LoginRun {
     private static final long FAILURE_EXIT_GRACE_MS = 3000;
     private static final long QUEUE_POLL_MS = 250;
+    /** At most this many refusals are kept per run: a client that loops cannot grow the timeline without end. */
+    private static final int MAX_REFUSAL_EVENTS = 20;
 
     private final String id;
     private final ProviderSpec spec;
@@ -42,6 +44,7 @@ public final class LoginRun {
     private JsonObject account;
     private String[] cliFailure;
     private Future<Void> stopped = Future.succeededFuture();
+    private int refusals;
 
     LoginRun(String id, ProviderSpec spec, RunDeps deps) {
         this.id = id;
@@ -197,9 +200,14 @@ public final class LoginRun {
     private void onFailureText(String code, String message) {
         String msg = Redact.text(message, secrets);
         if (code.startsWith(ScanRulesOf.ATTEMPT)) {
-            life.record(EventKind.ATTEMPT_FAILED, new JsonObject()
-                .put("code", code.substring(ScanRulesOf.ATTEMPT.length()))
-                .put("message", msg));
+            JsonObject d = new JsonObject().put("code", code.substring(ScanRulesOf.ATTEMPT.length()))
+                .put("reason", code.substring(ScanRulesOf.ATTEMPT.length())).put("message", msg);
+            // The CLI refused the code or callback and asks again: the user's turn, not "verifying" any more.
+            if (!life.move(RunState.AWAITING_USER, EventKind.ATTEMPT_FAILED, d)) {
+                life.record(EventKind.ATTEMPT_FAILED, d);
+            } else {
+                life.armTimer("user", spec.timeouts().userSeconds(), "the user's " + spec.relay().expects());
+            }
             return;
         }
         if (cliFailure == null) {
@@ -260,12 +268,17 @@ public final class LoginRun {
         });
     }
 
-    /** Relays the user's callback URL to the CLI's loopback listener. */
+    /**
+     * Takes the user's callback URL and relays it to the CLI's loopback listener. Answers as soon as the callback is
+     * accepted for relaying; how the CLI took it arrives as events (and the run's state). A refused callback is an
+     * event with its reason, and the failed future carries the same code.
+     */
     Future<JsonObject> relayCallback(String url) {
         String pathAndQuery;
         try {
             pathAndQuery = step.takeCallback(url, life.state());
         } catch (ApiException e) {
+            refused(EventKind.CALLBACK_REFUSED, e);
             return Future.failedFuture(e);
         }
         CallbackRelay.Target target = step.target();
@@ -273,19 +286,39 @@ public final class LoginRun {
         life.move(RunState.VERIFYING, EventKind.CALLBACK_RECEIVED, new JsonObject().put("path", target.path()));
         life.armTimer("finish", spec.timeouts().finishSeconds(), "the CLI to finish after the callback");
         long timeoutMs = spec.timeouts().finishSeconds() * 1000L;
-        return deps.relay().relay(target, pathAndQuery, spec.callback().followLocalRedirects(), timeoutMs)
-            .map(r -> {
-                JsonObject d = new JsonObject().put("cliStatus", r.cliStatus()).put("followed", r.followedPath())
-                    .put("followedStatus", r.followedStatus());
-                life.record(EventKind.CALLBACK_RELAYED, d);
-                return d;
-            })
-            .recover(ex -> {
-                life.fail(RunFailure.CLI_UNREACHABLE, "the CLI's listener on " + target.host() + ":" + target.port()
-                    + " did not answer: " + ex.getMessage());
-                return Future.failedFuture(new ApiException(ErrorCode.CLI_UNREACHABLE,
-                    "the CLI's login listener did not answer the callback"));
-            });
+        deps.relay().relay(target, pathAndQuery, spec.callback().followLocalRedirects(), timeoutMs)
+            .onComplete(ar -> afterRelay(target, ar));
+        return Future.succeededFuture(new JsonObject().put("accepted", true));
+    }
+
+    private void afterRelay(CallbackRelay.Target target, io.vertx.core.AsyncResult<CallbackRelay.Result> ar) {
+        if (life.state().isTerminal()) {
+            return;
+        }
+        if (ar.failed()) {
+            life.fail(RunFailure.CLI_UNREACHABLE, "the CLI's listener on " + target.host() + ":" + target.port()
+                + " did not answer: " + ar.cause().getMessage());
+            return;
+        }
+        CallbackRelay.Result r = ar.result();
+        life.record(EventKind.CALLBACK_RELAYED, new JsonObject().put("cliStatus", r.cliStatus())
+            .put("followed", r.followedPath()).put("followedStatus", r.followedStatus()));
+        if (r.cliStatus() >= 400 && life.state() == RunState.VERIFYING && process.isAlive()) {
+            // The CLI said no but still listens (a wrong state, an error callback): back to the user, with its words.
+            step.reopenCallback();
+            life.move(RunState.AWAITING_USER, EventKind.CALLBACK_REJECTED, new JsonObject()
+                .put("reason", "CLI_REJECTED").put("cliStatus", r.cliStatus())
+                .put("message", Redact.text(r.cliMessage(), secrets)).put("expects", "callback_url"));
+            life.armTimer("user", spec.timeouts().userSeconds(), "the user's " + spec.relay().expects());
+        }
+    }
+
+    private void refused(EventKind kind, ApiException e) {
+        if (life.state().isTerminal() || ++refusals > MAX_REFUSAL_EVENTS) {
+            return;
+        }
+        life.record(kind, new JsonObject().put("reason", e.code().name())
+            .put("message", Redact.text(e.getMessage(), secrets)));
     }
 
     /** Types a pasted code into the CLI, if it is waiting for one. */
@@ -294,6 +327,7 @@ public final class LoginRun {
         try {
             trimmed = step.takeCode(code, life.state());
         } catch (ApiException e) {
+            refused(EventKind.CODE_REFUSED, e);
             return Future.failedFuture(e);
         }
         secrets.add(trimmed);

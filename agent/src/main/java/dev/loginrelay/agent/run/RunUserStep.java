@@ -93,6 +93,11 @@ final class RunUserStep {
         return code.strip();
     }
 
+    /** The CLI refused the relayed callback but still listens: the user may send another one. */
+    void reopenCallback() {
+        callbackTaken = false;
+    }
+
     CallbackRelay.Target target() {
         return target;
     }

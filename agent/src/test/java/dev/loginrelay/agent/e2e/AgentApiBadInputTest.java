@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -124,5 +125,37 @@ class AgentApiBadInputTest {
         }
         assertThat(agent.run("bad-cb").getString("state")).isEqualTo("awaiting_user");
         agent.post("/api/v1/runs/bad-cb/cancel", null);
+    }
+
+    @Test
+    void hostileTextBadEncodingAndBrokenFramingAreA400NeverA5xx() throws Exception {
+        int before = runCount();
+        for (String body : List.of("{\"sessionId\":\"s\\u0000x\",\"provider\":\"fake-loopback\"}",
+            "{\"sessionId\":\"s2\",\"provider\":\"fake\\u202eloopback\"}",
+            "{\"sessionId\":\"s3\",\"provider\":\"fake-loopback\\ud800\"}")) {
+            AgentFixture.Response r = agent.call("POST", "/api/v1/runs", body, agent.token());
+            assertThat(r.status()).as(body).isEqualTo(400);
+        }
+        String auth = "Authorization: Bearer " + agent.token() + "\r\n";
+        assertThat(raw("GET /api/v1/runs?%zz=1 HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n"))
+            .startsWith("HTTP/1.1 400");
+        assertThat(raw("GET /api/v1/runs/x/events?after=%00 HTTP/1.1\r\nHost: x\r\n" + auth
+            + "Connection: close\r\n\r\n")).matches("(?s)HTTP/1.1 4\\d\\d.*");
+        assertThat(raw("GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(raw("POST /api/v1/runs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: chunked\r\n"
+            + "Content-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")).doesNotStartWith("HTTP/1.1 5");
+        assertThat(runCount()).as("nothing changed").isEqualTo(before);
+    }
+
+    /** The answer's first bytes to a request sent as it is (an HTTP client would refuse to send these). */
+    private static String raw(String request) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", agent.uri("/").getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] buf = s.getInputStream().readNBytes(200);
+            return new String(buf, java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (java.net.SocketTimeoutException e) {
+            return "(no answer)";
+        }
     }
 }

@@ -143,6 +143,20 @@ final class AgentFixture implements AutoCloseable {
         return out;
     }
 
+    /** The detail of the run's first event of {@code kind}, once it is there (the relay's outcome comes as one). */
+    JsonObject awaitEvent(String id, String kind, int seconds) throws Exception {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (JsonObject e : events(id)) {
+                if (e.getString("kind").equals(kind)) {
+                    return e.getJsonObject("detail");
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("run " + id + " has no " + kind + " event after " + seconds + " s: " + eventKinds(id));
+    }
+
     List<String> eventKinds(String id) throws Exception {
         return events(id).stream().map(e -> e.getString("kind")).toList();
     }

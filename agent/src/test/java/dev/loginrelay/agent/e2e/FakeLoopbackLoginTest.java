@@ -55,9 +55,9 @@ class FakeLoopbackLoginTest {
 
         AgentFixture.Response relayed = agent.post("/api/v1/runs/" + id + "/callback", new JsonObject()
             .put("url", FakeBrowser.callbackFor(waiting.getString("authUrl"), "code=good-code&state={state}")));
-        assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
-        assertThat(relayed.json().getInteger("cliStatus")).isEqualTo(302);
-        assertThat(relayed.json().getString("followed")).isEqualTo("/success");
+        assertThat(relayed.status()).as(relayed.body()).isEqualTo(202);
+        assertThat(agent.awaitEvent(id, "callback_relayed", 30).getInteger("cliStatus")).isEqualTo(302);
+        assertThat(agent.awaitEvent(id, "callback_relayed", 30).getString("followed")).isEqualTo("/success");
         assertThat(relayed.body()).doesNotContain("id_token").doesNotContain("eyJ");
 
         JsonObject ready = agent.awaitState(id, "ready", 30);
@@ -70,6 +70,27 @@ class FakeLoopbackLoginTest {
         JsonObject relayEvent = agent.events(id).stream().filter(e -> e.getString("kind").equals("callback_relayed"))
             .findFirst().orElseThrow();
         assertThat(relayEvent.getJsonObject("detail").getInteger("cliStatus")).isEqualTo(302);
+    }
+
+    @Test
+    void aCallbackTheCliRefusesPutsTheRunBackToAwaitingUserWithTheClisWords() throws Exception {
+        String id = newId();
+        agent.startRun(id, "fake-loopback");
+        String authUrl = agent.awaitState(id, "awaiting_user", 30).getString("authUrl");
+
+        // The agent's checks pass (right state, a code parameter), but the CLI's listener answers 400.
+        AgentFixture.Response empty = agent.post("/api/v1/runs/" + id + "/callback",
+            new JsonObject().put("url", FakeBrowser.callbackFor(authUrl, "code=&state={state}")));
+        assertThat(empty.status()).as(empty.body()).isEqualTo(202);
+        JsonObject rejected = agent.awaitEvent(id, "callback_rejected", 30);
+        assertThat(rejected.getString("reason")).isEqualTo("CLI_REJECTED");
+        assertThat(rejected.getInteger("cliStatus")).isEqualTo(400);
+        assertThat(rejected.getString("message")).contains("Missing authorization code");
+        assertThat(agent.awaitState(id, "awaiting_user", 10).getBoolean("awaitingInput")).isTrue();
+
+        assertThat(agent.post("/api/v1/runs/" + id + "/callback", new JsonObject()
+            .put("url", FakeBrowser.callbackFor(authUrl, "code=c1&state={state}"))).status()).isEqualTo(202);
+        agent.awaitState(id, "ready", 30);
     }
 
     @Test
@@ -88,9 +109,12 @@ class FakeLoopbackLoginTest {
         assertThat(otherPath.status()).isEqualTo(400);
         assertThat(otherPath.errorCode()).isEqualTo("INVALID_CALLBACK");
         assertThat(agent.run(id).getString("state")).as("nothing reached the CLI").isEqualTo("awaiting_user");
+        assertThat(agent.events(id).stream().filter(e -> e.getString("kind").equals("callback_refused"))
+            .map(e -> e.getJsonObject("detail").getString("reason")).toList()).as("each refusal is an event")
+            .containsExactly("STATE_MISMATCH", "INVALID_CALLBACK");
 
         assertThat(agent.post("/api/v1/runs/" + id + "/callback", new JsonObject()
-            .put("url", FakeBrowser.callbackFor(authUrl, "code=c1&state={state}"))).status()).isEqualTo(200);
+            .put("url", FakeBrowser.callbackFor(authUrl, "code=c1&state={state}"))).status()).isEqualTo(202);
         AgentFixture.Response again = agent.post("/api/v1/runs/" + id + "/callback", new JsonObject()
             .put("url", FakeBrowser.callbackFor(authUrl, "code=c2&state={state}")));
         assertThat(again.status()).as("a relay is single-use").isIn(409);

@@ -21,7 +21,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The real pinned Claude Code, {@code claude auth login} (paste flow), through the RIG.agent(), completed offline: its
+ * The real pinned Claude Code, {@code claude auth login} (paste flow), through the agent, completed offline: its
  * HTTPS goes through the test's intercepting proxy ({@code HTTPS_PROXY}, {@code NODE_EXTRA_CA_CERTS} from a spec
  * overlay of the shipped {@code claude} spec) to the fake identity provider. The test plays the user: it takes the
  * code the fake issued and the {@code state} of the run's auth URL and pastes {@code CODE#STATE}, as Anthropic's
@@ -36,33 +36,45 @@ class RealClaudePasteLoginTest {
     static final MitmRig.Extension RIG = MitmRig.extension("claude", idp -> idp.email("grace@example.com"),
             n -> n.claudeOverlay(PROVIDER));
 
+    private static AgentFixture agent() {
+        return RIG.agent();
+    }
+
+    private static FakeInternet net() {
+        return RIG.net();
+    }
+
+    private static LeakCheck leaks() {
+        return RIG.leaks();
+    }
+
     @Test
     void reachesReadyWithTheAccountClaudeAuthStatusReports() throws Exception {
         String state = awaitCodePrompt("claude-mitm-ok");
 
-        AgentFixture.Response pasted = RIG.leaks().saw(RIG.agent().post("/api/v1/runs/claude-mitm-ok/code",
-            new JsonObject().put("code", RIG.net().idp().claudeCode() + "#" + state)));
+        AgentFixture.Response pasted = leaks().saw(agent().post("/api/v1/runs/claude-mitm-ok/code",
+            new JsonObject().put("code", net().idp().claudeCode() + "#" + state)));
         assertThat(pasted.status()).as(pasted.body()).isEqualTo(200);
 
-        JsonObject ready = RIG.agent().awaitRun("claude-mitm-ok", v -> v.getBoolean("terminal"), 120);
+        JsonObject ready = agent().awaitRun("claude-mitm-ok", v -> v.getBoolean("terminal"), 120);
         assertThat(ready.getString("state")).as(ready.encode()).isEqualTo("ready");
         assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("grace@example.com");
         assertThat(ready.getJsonObject("account").getString("plan")).as("organization_type claude_max")
             .isEqualTo("max");
         assertThat(ready.getInteger("exitCode")).isZero();
-        assertThat(RIG.agent().eventKinds("claude-mitm-ok")).containsSubsequence("auth_url_ready", "awaiting_input",
+        assertThat(agent().eventKinds("claude-mitm-ok")).containsSubsequence("auth_url_ready", "awaiting_input",
             "code_submitted", "cli_reported_success", "cli_exited", "verifying", "ready");
 
-        MitmProxy.Exchange token = RIG.net().idp().requests().stream()
+        MitmProxy.Exchange token = net().idp().requests().stream()
             .filter(x -> x.host().equals("platform.claude.com") && x.path().equals("/v1/oauth/token"))
             .findFirst().orElseThrow();
         JsonObject sent = new JsonObject(token.body());
         assertThat(sent.getString("grant_type")).isEqualTo("authorization_code");
-        assertThat(sent.getString("code")).as("only the part before #").isEqualTo(RIG.net().idp().claudeCode());
+        assertThat(sent.getString("code")).as("only the part before #").isEqualTo(net().idp().claudeCode());
         assertThat(sent.getString("state")).as("claude sends its own state").isEqualTo(state);
         assertThat(sent.getString("redirect_uri")).isEqualTo("https://platform.claude.com/oauth/code/callback");
-        assertThat(RIG.net().idp().routes("api.anthropic.com")).contains("GET /api/oauth/profile");
-        RIG.leaks().assertNoLeak(RIG.agent(), "claude-mitm-ok", RIG.net().idp().issuedSecrets());
+        assertThat(net().idp().routes("api.anthropic.com")).contains("GET /api/oauth/profile");
+        leaks().assertNoLeak(agent(), "claude-mitm-ok", net().idp().issuedSecrets());
     }
 
     @Test
@@ -70,26 +82,26 @@ class RealClaudePasteLoginTest {
         String state = awaitCodePrompt("claude-mitm-rejected");
         String staleCode = "staleClaudeCode" + System.nanoTime();
 
-        AgentFixture.Response pasted = RIG.leaks().saw(RIG.agent().post("/api/v1/runs/claude-mitm-rejected/code",
+        AgentFixture.Response pasted = leaks().saw(agent().post("/api/v1/runs/claude-mitm-rejected/code",
             new JsonObject().put("code", staleCode + "#" + state)));
         assertThat(pasted.status()).as(pasted.body()).isEqualTo(200);
 
-        JsonObject failed = RIG.agent().awaitRun("claude-mitm-rejected", v -> v.getBoolean("terminal"), 60);
+        JsonObject failed = agent().awaitRun("claude-mitm-rejected", v -> v.getBoolean("terminal"), 60);
         assertThat(failed.getString("state")).as(failed.encode()).isEqualTo("failed");
         assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("CODE_REJECTED");
         assertThat(failed.getJsonObject("error").getString("message")).isEqualTo("That code wasn't accepted. It may "
             + "be incomplete, expired, already used, or from an earlier sign-in attempt. Sign in again to get a new "
             + "code.");
         assertThat(failed.getInteger("exitCode")).isEqualTo(1);
-        List<String> secrets = new ArrayList<>(RIG.net().idp().issuedSecrets());
+        List<String> secrets = new ArrayList<>(net().idp().issuedSecrets());
         secrets.add(staleCode);
-        RIG.leaks().assertNoLeak(RIG.agent(), "claude-mitm-rejected", secrets);
+        leaks().assertNoLeak(agent(), "claude-mitm-rejected", secrets);
     }
 
     /** Starts a run, waits for claude's paste prompt and returns the state of the full sign-in link. */
     private static String awaitCodePrompt(String id) throws Exception {
-        RIG.agent().startRun(id, PROVIDER);
-        JsonObject waiting = RIG.agent().awaitInput(id, 90);
+        agent().startRun(id, PROVIDER);
+        JsonObject waiting = agent().awaitInput(id, 90);
         assertThat(waiting.getString("state")).as(waiting.encode()).isEqualTo("awaiting_user");
         String url = waiting.getString("authUrl");
         assertThat(url).startsWith("https://claude.com/cai/oauth/authorize?code=true")

@@ -59,8 +59,8 @@ class RealCodexBrowserLoginTest {
 
         AgentFixture.Response relayed = agent.post("/api/v1/runs/real-br-1/callback", new JsonObject().put("url",
             FakeBrowser.callbackFor(url, "code=authcode-from-browser&state={state}")));
-        assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
-        assertThat(relayed.json().getInteger("cliStatus")).as("codex answers its error page").isEqualTo(200);
+        assertThat(relayed.status()).as(relayed.body()).isEqualTo(202);
+        assertThat(agent.awaitEvent("real-br-1", "callback_relayed", 30).getInteger("cliStatus")).as("codex answers its error page").isEqualTo(200);
 
         JsonObject failed = agent.awaitState("real-br-1", "failed", 60);
         assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("TOKEN_EXCHANGE_FAILED");

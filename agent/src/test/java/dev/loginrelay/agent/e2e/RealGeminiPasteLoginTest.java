@@ -22,7 +22,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The real pinned Gemini CLI (the TUI with the shipped spec's pre-seeded settings, paste flow) through the RIG.agent(),
+ * The real pinned Gemini CLI (the TUI with the shipped spec's pre-seeded settings, paste flow) through the agent,
  * completed offline through the test's intercepting proxy ({@code HTTPS_PROXY}, {@code NODE_EXTRA_CA_CERTS} from a
  * spec overlay of the shipped {@code gemini} spec) and fake identity provider. Gemini's REPL stays alive after
  * success, so the agent must end it; a rejected code makes gemini print a new URL (which the run must show) and the
@@ -38,42 +38,54 @@ class RealGeminiPasteLoginTest {
     static final MitmRig.Extension RIG = MitmRig.extension("gemini", idp -> idp.email("linus@example.com"),
             n -> n.geminiOverlay(PROVIDER).put("timeouts", new JsonObject().put("startSeconds", 180)));
 
+    private static AgentFixture agent() {
+        return RIG.agent();
+    }
+
+    private static FakeInternet net() {
+        return RIG.net();
+    }
+
+    private static LeakCheck leaks() {
+        return RIG.leaks();
+    }
+
     @Test
     void reachesReadyAndTheAgentEndsTheGeminiProcess() throws Exception {
         awaitCodePrompt("gemini-mitm-ok");
-        Path home = RIG.agent().home("gemini-mitm-ok");
+        Path home = agent().home("gemini-mitm-ok");
         assertThat(processesIn(home)).as("gemini runs in the run's HOME").isNotEmpty();
-        AgentFixture.Response pasted = RIG.leaks().saw(RIG.agent().post("/api/v1/runs/gemini-mitm-ok/code",
-            new JsonObject().put("code", RIG.net().idp().googleCode())));
+        AgentFixture.Response pasted = leaks().saw(agent().post("/api/v1/runs/gemini-mitm-ok/code",
+            new JsonObject().put("code", net().idp().googleCode())));
         assertThat(pasted.status()).as(pasted.body()).isEqualTo(200);
 
-        JsonObject ready = RIG.agent().awaitRun("gemini-mitm-ok", v -> v.getBoolean("terminal"), 150);
+        JsonObject ready = agent().awaitRun("gemini-mitm-ok", v -> v.getBoolean("terminal"), 150);
         assertThat(ready.getString("state")).as(ready.encode()).isEqualTo("ready");
         assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("linus@example.com");
-        assertThat(RIG.agent().eventKinds("gemini-mitm-ok")).containsSubsequence("auth_url_ready", "awaiting_input",
+        assertThat(agent().eventKinds("gemini-mitm-ok")).containsSubsequence("auth_url_ready", "awaiting_input",
             "code_submitted", "cli_reported_success", "verifying", "ready");
-        assertThat(RIG.agent().eventKinds("gemini-mitm-ok")).as("the REPL does not exit by itself").doesNotContain("failed");
+        assertThat(agent().eventKinds("gemini-mitm-ok")).as("the REPL does not exit by itself").doesNotContain("failed");
 
         AgentFixture.awaitTrue(() -> processesIn(home).isEmpty(), 30, "gemini's processes to end");
-        assertThat(RIG.net().idp().routes("oauth2.googleapis.com")).contains("POST /token");
-        assertThat(RIG.net().idp().routes("cloudcode-pa.googleapis.com")).contains("POST /v1internal:loadCodeAssist");
-        assertThat(RIG.net().idp().requests()).filteredOn(x -> x.path().equals("/token")).first()
+        assertThat(net().idp().routes("oauth2.googleapis.com")).contains("POST /token");
+        assertThat(net().idp().routes("cloudcode-pa.googleapis.com")).contains("POST /v1internal:loadCodeAssist");
+        assertThat(net().idp().requests()).filteredOn(x -> x.path().equals("/token")).first()
             .satisfies(x -> assertThat(x.body()).contains("grant_type=authorization_code",
                 "redirect_uri=https%3A%2F%2Fcodeassist.google.com%2Fauthcode"));
-        RIG.leaks().assertNoLeak(RIG.agent(), "gemini-mitm-ok", RIG.net().idp().issuedSecrets());
+        leaks().assertNoLeak(agent(), "gemini-mitm-ok", net().idp().issuedSecrets());
     }
 
     @Test
     void showsTheNewUrlAfterARejectedCodeAndFailsAfterTheSecond() throws Exception {
         String firstUrl = awaitCodePrompt("gemini-mitm-bad");
-        List<String> secrets = new ArrayList<>(RIG.net().idp().issuedSecrets());
+        List<String> secrets = new ArrayList<>(net().idp().issuedSecrets());
         String bad1 = "4/0staleCodeOne" + System.nanoTime();
         String bad2 = "4/0staleCodeTwo" + System.nanoTime();
         secrets.addAll(List.of(bad1, bad2));
 
-        assertThat(RIG.leaks().saw(RIG.agent().post("/api/v1/runs/gemini-mitm-bad/code", new JsonObject().put("code", bad1)))
+        assertThat(leaks().saw(agent().post("/api/v1/runs/gemini-mitm-bad/code", new JsonObject().put("code", bad1)))
             .status()).isEqualTo(200);
-        JsonObject again = RIG.agent().awaitRun("gemini-mitm-bad", v -> v.getBoolean("terminal")
+        JsonObject again = agent().awaitRun("gemini-mitm-bad", v -> v.getBoolean("terminal")
             || v.getBoolean("awaitingInput") && !firstUrl.equals(v.getString("authUrl")), 120);
         assertThat(again.getString("state")).as(again.encode()).isEqualTo("awaiting_user");
         String secondUrl = again.getString("authUrl");
@@ -81,28 +93,28 @@ class RealGeminiPasteLoginTest {
             .isNotEqualTo(firstUrl);
         assertThat(FakeBrowser.stateOf(secondUrl)).as("a new state")
             .isNotEqualTo(FakeBrowser.stateOf(firstUrl));
-        List<JsonObject> events = RIG.agent().events("gemini-mitm-bad");
+        List<JsonObject> events = agent().events("gemini-mitm-bad");
         assertThat(events).filteredOn(e -> e.getString("kind").equals("attempt_failed")).hasSize(1);
         assertThat(events).filteredOn(e -> e.getString("kind").equals("auth_url_ready"))
             .extracting(e -> e.getJsonObject("detail").getBoolean("retry")).containsExactly(false, true);
 
-        assertThat(RIG.leaks().saw(RIG.agent().post("/api/v1/runs/gemini-mitm-bad/code", new JsonObject().put("code", bad2)))
+        assertThat(leaks().saw(agent().post("/api/v1/runs/gemini-mitm-bad/code", new JsonObject().put("code", bad2)))
             .status()).isEqualTo(200);
-        JsonObject failed = RIG.agent().awaitRun("gemini-mitm-bad", v -> v.getBoolean("terminal"), 120);
+        JsonObject failed = agent().awaitRun("gemini-mitm-bad", v -> v.getBoolean("terminal"), 120);
         assertThat(failed.getString("state")).as(failed.encode()).isEqualTo("failed");
         assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("AUTH_FAILED");
         assertThat(failed.getJsonObject("error").getString("message"))
             .startsWith("Failed to authenticate with user code");
         assertThat(failed.getInteger("exitCode")).isEqualTo(41);
-        assertThat(RIG.net().idp().requests()).filteredOn(x -> x.path().equals("/token"))
+        assertThat(net().idp().requests()).filteredOn(x -> x.path().equals("/token"))
             .anySatisfy(x -> assertThat(x.body()).contains("code=" + bad1.replace("/", "%2F")))
             .anySatisfy(x -> assertThat(x.body()).contains("code=" + bad2.replace("/", "%2F")));
-        RIG.leaks().assertNoLeak(RIG.agent(), "gemini-mitm-bad", secrets);
+        leaks().assertNoLeak(agent(), "gemini-mitm-bad", secrets);
     }
 
     private static String awaitCodePrompt(String id) throws Exception {
-        RIG.agent().startRun(id, PROVIDER);
-        JsonObject waiting = RIG.agent().awaitInput(id, 200);
+        agent().startRun(id, PROVIDER);
+        JsonObject waiting = agent().awaitInput(id, 200);
         assertThat(waiting.getString("state")).as(waiting.encode()).isEqualTo("awaiting_user");
         String url = waiting.getString("authUrl");
         assertThat(url).startsWith("https://accounts.google.com/o/oauth2/v2/auth?")

@@ -49,6 +49,29 @@ class CallbackRelayCheckTest {
     }
 
     @Test
+    void refusesRepeatedParametersUserinfoAndForeignHostsWithAReason() {
+        String[][] bad = {
+            {"http://localhost:1455/auth/callback?code=abc&state=S7jv6ZgD8mHTU8XZ&state=S7jv6ZgD8mHTU8XZ", "STATE_MISMATCH"},
+            {"http://localhost:1455/auth/callback?state=WRONG&state=S7jv6ZgD8mHTU8XZ&code=abc", "STATE_MISMATCH"},
+            {"http://localhost:1455/auth/callback?code=abc&code=def&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+            {"http://evil.example@127.0.0.1:1455/auth/callback?code=abc&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+            {"http://user:pw@localhost:1455/auth/callback?code=abc&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+            {"http://127.0.0.2:1455/auth/callback?code=abc&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+            {"http://LOCALHOST.evil.example:1455/auth/callback?code=abc&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+            {"http://0.0.0.0:1455/auth/callback?code=abc&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+            {"http://localhost:1455/auth/callback?code=abc&state=S7jv6ZgD8mHTU8XZ#x", "INVALID_CALLBACK"},
+            {"http://localhost:1455/auth/callback?code=abc\u202e&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+            {"http://localhost:1455/auth/callback?code=abc\u0000&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+            {"http://localhost:1455/auth/callback?code=abc\ud800&state=S7jv6ZgD8mHTU8XZ", "INVALID_CALLBACK"},
+        };
+        for (String[] b : bad) {
+            assertThatThrownBy(() -> CallbackRelay.check(T, b[0])).as(b[0]).isInstanceOf(ApiException.class)
+                .satisfies(e -> assertThat(((ApiException) e).code().name()).isEqualTo(b[1]))
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("abc"));
+        }
+    }
+
+    @Test
     void refusesAnAuthUrlWithoutALoopbackRedirect() {
         assertThatThrownBy(() -> CallbackRelay.targetOf(
             "https://claude.ai/oauth/authorize?redirect_uri=https%3A%2F%2Fplatform.claude.com%2Fcb&state=x"))

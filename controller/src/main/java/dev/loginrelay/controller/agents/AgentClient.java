@@ -29,8 +29,6 @@ import java.util.regex.Pattern;
 public final class AgentClient implements AutoCloseable {
     /** Deadline of an ordinary call. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
-    /** A relayed callback waits for the CLI's listener and follows its redirect inside the VM. */
-    private static final long CALLBACK_MIN_MS = 30_000;
     /** The self-check runs each CLI's version command (up to 20 s each on the agent's side). */
     private static final long DOCTOR_MIN_MS = 60_000;
     /** A long poll's deadline is its wait plus this. */
@@ -85,10 +83,10 @@ public final class AgentClient implements AutoCloseable {
             "after=" + after + "&waitMs=" + waitMs, null, waitMs + EVENTS_SLACK_MS, true));
     }
 
-    /** {@code POST .../callback}: relays the browser's callback URL; {@code {cliStatus, followed, followedStatus}}. */
+    /** {@code POST .../callback}: relays the browser's callback URL; {@code {accepted}} (202) once the agent took it. */
     public Future<JsonObject> callback(AgentHandle a, String sessionId, String url) {
         return checked(sessionId).compose(id -> call(a, HttpMethod.POST, runPath(id) + "/callback", null,
-            new JsonObject().put("url", url), Math.max(timeoutMs, CALLBACK_MIN_MS), true));
+            new JsonObject().put("url", url), timeoutMs, true));
     }
 
     /** {@code POST .../code}: types a pasted code into the CLI. */

@@ -15,7 +15,12 @@ public enum AgentEventKind {
     /** A device code for the user: the session's user step changes. */
     DEVICE_CODE_READY,
     AWAITING_INPUT, PROMPT_ANSWERED, CLI_REPORTED_SUCCESS, ATTEMPT_FAILED, CLI_EXITED, VERIFYING, VERIFY_PENDING,
-    CALLBACK_RECEIVED, CALLBACK_RELAYED, CODE_SUBMITTED, READY, FAILED, TIMEOUT, CANCELLED;
+    CALLBACK_RECEIVED, CALLBACK_RELAYED, CODE_SUBMITTED,
+    /** The agent refused a callback or code before it reached the CLI; detail: reason (its error code), message. */
+    CALLBACK_REFUSED, CODE_REFUSED,
+    /** The CLI's listener refused the relayed callback; the run waits for the user again; detail: reason, message. */
+    CALLBACK_REJECTED,
+    READY, FAILED, TIMEOUT, CANCELLED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

@@ -78,6 +78,12 @@ final class AgentReplies {
         if (agentCode.equals("UNKNOWN_PROVIDER")) {
             return ErrorCode.PROVIDER_UNKNOWN;
         }
+        // Why the agent refused the user's step, kept as the API's own code (the page tells the user what to fix).
+        for (ErrorCode c : ErrorCode.USER_STEP_REFUSALS) {
+            if (c.name().equals(agentCode) && c.httpStatus() == status) {
+                return c;
+            }
+        }
         return switch (status) {
             case 400 -> ErrorCode.AGENT_REJECTED;
             case 404 -> agentCode.equals("RUN_NOT_FOUND") ? ErrorCode.AGENT_RUN_NOT_FOUND : ErrorCode.AGENT_ERROR;

@@ -42,6 +42,14 @@ final class FailureHandler implements Handler<RoutingContext> {
                 ctx.request().method() + " is not allowed on " + ctx.request().path());
             case 413 -> Replies.error(ctx, ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than 64 KiB");
             default -> {
+                if (RequestGuard.isClientFault(f)) {
+                    log.warn("{} {} -> 400: the request could not be read: {}", ctx.request().method(),
+                        ctx.request().path(), f.toString());
+                    if (!ctx.response().closed() && !ctx.response().ended()) {
+                        Replies.error(ctx, ErrorCode.BAD_REQUEST, "the request could not be read");
+                    }
+                    return;
+                }
                 log.error("{} {} failed", ctx.request().method(), ctx.request().path(), f);
                 Replies.error(ctx, ErrorCode.INTERNAL, "internal error; see the controller log");
             }

@@ -47,11 +47,37 @@ final class Requests {
         if (!(v instanceof String s) || s.isBlank()) {
             throw new ApiException(ErrorCode.INVALID_INPUT, "field '" + field + "' must be a non-empty string");
         }
+        return InputText.check(field, s, maxLength);
+    }
+
+    /**
+     * The user's step (a callback URL, a code): type and length only, because the agent checks the content against
+     * this login and refuses with the specific reason ({@code INVALID_CALLBACK}, {@code INVALID_CODE}...) as an event
+     * of the session's timeline. It never reaches SQL.
+     */
+    static String userStep(JsonObject json, String field, int maxLength) {
+        Object v = json.getValue(field);
+        if (!(v instanceof String s) || s.isEmpty()) {
+            throw new ApiException(ErrorCode.INVALID_INPUT, "field '" + field + "' must be a non-empty string");
+        }
         if (s.length() > maxLength) {
             throw new ApiException(ErrorCode.INVALID_INPUT, "field '" + field + "' is longer than " + maxLength
                 + " characters");
         }
+        InputText.requirePairedSurrogates(field, s); // a lone one cannot even be encoded for the agent
         return s;
+    }
+
+    /** A query parameter checked like a body field; null when absent or empty. */
+    static String query(RoutingContext ctx, String name, int maxLength) {
+        String v = ctx.request().getParam(name);
+        return v == null || v.isEmpty() ? null : InputText.check(name, v, maxLength);
+    }
+
+    /** A header checked like a body field; null when absent. */
+    static String header(RoutingContext ctx, String name, int maxLength) {
+        String v = ctx.request().getHeader(name);
+        return v == null ? null : InputText.check(name, v, maxLength);
     }
 
     static UUID id(RoutingContext ctx) {
@@ -65,8 +91,8 @@ final class Requests {
     }
 
     static int intParam(RoutingContext ctx, String name, int def, int min, int max) {
-        String v = ctx.request().getParam(name);
-        if (v == null || v.isEmpty()) {
+        String v = query(ctx, name, 12);
+        if (v == null) {
             return def;
         }
         try {

@@ -57,8 +57,8 @@ public final class SessionRoutes {
         r.get("/api/v1/auth-sessions/:id").handler(this::getSession);
         r.get("/api/v1/auth-sessions/:id/events").handler(this::streamSession);
         r.get("/api/v1/auth-sessions/:id/timeline").handler(Auth.require(Kind.OPERATOR)).handler(this::getTimeline);
-        r.post("/api/v1/auth-sessions/:id/callback").handler(this::relayCallback);
-        r.post("/api/v1/auth-sessions/:id/code").handler(this::submitCode);
+        r.post("/api/v1/auth-sessions/:id/callback").handler(Auth.userStep()).handler(this::relayCallback);
+        r.post("/api/v1/auth-sessions/:id/code").handler(Auth.userStep()).handler(this::submitCode);
         r.post("/api/v1/auth-sessions/:id/cancel").handler(this::cancelSession);
     }
 
@@ -72,10 +72,7 @@ public final class SessionRoutes {
         String userId = Requests.string(body, "userId", 200);
         // Optional: the user's workspace the credentials go into once the login is ready.
         String workspace = body.containsKey("workspace") ? Requests.string(body, "workspace", 64) : null;
-        String key = ctx.request().getHeader("Idempotency-Key");
-        if (key != null && (key.isBlank() || key.length() > 200)) {
-            throw new ApiException(ErrorCode.INVALID_INPUT, "Idempotency-Key must be 1..200 characters");
-        }
+        String key = Requests.header(ctx, "Idempotency-Key", 200);
         (workspace == null ? Future.<Void>succeededFuture()
                 : credentials.checkWorkspace(userId, workspace).<Void>mapEmpty())
             .compose(v -> sessions.create(userId, provider, key))
@@ -87,9 +84,9 @@ public final class SessionRoutes {
     }
 
     private void listSessions(RoutingContext ctx) {
-        String status = ctx.request().getParam("status");
+        String status = Requests.query(ctx, "status", 32);
         SessionState state = null;
-        if (status != null && !status.isEmpty()) {
+        if (status != null) {
             try {
                 state = SessionState.fromWire(status);
             } catch (IllegalArgumentException e) {
@@ -122,21 +119,20 @@ public final class SessionRoutes {
     }
 
     private static String providerParam(RoutingContext ctx) {
-        String provider = ctx.request().getParam("provider");
-        return provider == null || provider.isEmpty() ? null : provider;
+        return Requests.query(ctx, "provider", 64);
     }
 
     /** An ISO-8601 instant query parameter ({@code 2026-05-01T12:00:00Z}, an offset allowed), or null when absent. */
     private static Instant instantParam(RoutingContext ctx, String name) {
-        String v = ctx.request().getParam(name);
-        if (v == null || v.isEmpty()) {
+        String v = Requests.query(ctx, name, 64);
+        if (v == null) {
             return null;
         }
         try {
             return Instant.parse(v);
         } catch (DateTimeParseException e) {
             throw new ApiException(ErrorCode.INVALID_INPUT, name + " must be an ISO-8601 instant such as "
-                + "2026-05-01T12:00:00Z, not '" + (v.length() > 40 ? v.substring(0, 40) + "…" : v) + "'");
+                + "2026-05-01T12:00:00Z");
         }
     }
 
@@ -177,15 +173,14 @@ public final class SessionRoutes {
 
     private void relayCallback(RoutingContext ctx) {
         JsonObject body = Requests.body(ctx, "url");
-        sessions.callback(Requests.id(ctx), Auth.caller(ctx), Requests.string(body, "url", 8192))
-            .onSuccess(r -> Replies.json(ctx, 200, new JsonObject().put("relayed", true)
-                .put("cliStatus", r.getInteger("cliStatus"))))
+        sessions.callback(Requests.id(ctx), Auth.caller(ctx), Requests.userStep(body, "url", 8192))
+            .onSuccess(r -> Replies.json(ctx, 202, new JsonObject().put("accepted", true)))
             .onFailure(ctx::fail);
     }
 
     private void submitCode(RoutingContext ctx) {
         JsonObject body = Requests.body(ctx, "code");
-        sessions.code(Requests.id(ctx), Auth.caller(ctx), Requests.string(body, "code", 4096))
+        sessions.code(Requests.id(ctx), Auth.caller(ctx), Requests.userStep(body, "code", 4096))
             .onSuccess(r -> Replies.json(ctx, 200, new JsonObject().put("accepted", true)))
             .onFailure(ctx::fail);
     }

@@ -20,12 +20,15 @@ import java.util.regex.Pattern;
  * create sessions of demo users, never of the product's real users.
  *
  * <p>A page on another origin cannot call it: a JSON body and a custom header need a CORS preflight, which nothing
- * here answers. With {@code LOGINRELAY_UI_DEMO=false} the endpoint answers 404 saying it is off.
+ * here answers. It is off (404 saying so) unless {@code LOGINRELAY_UI_DEMO=true}, and rate-limited when on.
  */
 public final class UiRoutes {
     static final String USER_HEADER = "X-Demo-User";
     private static final Pattern DEMO_USER = Pattern.compile("demo-[A-Za-z0-9_-]{1,40}");
     private static final int BODY_LIMIT = 4 * 1024;
+    /** Each created session starts an agent and a CLI: a page needs a handful, a flood gets 429. */
+    static final int PER_CLIENT_PER_MINUTE = 10;
+    static final int TOTAL_PER_MINUTE = 60;
 
     private final SessionService sessions;
     private final boolean enabled;
@@ -42,7 +45,9 @@ public final class UiRoutes {
                     + "product's backend with the API key")));
             return;
         }
+        // Vert.x wants the body handler first on a route; the body is at most 4 KiB.
         r.post("/ui/sessions").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT))
+            .handler(new RateLimit(PER_CLIENT_PER_MINUTE, TOTAL_PER_MINUTE))
             .handler(this::createSession);
     }
 

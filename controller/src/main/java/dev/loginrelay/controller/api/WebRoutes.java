@@ -29,6 +29,7 @@ public final class WebRoutes {
     public Router router(SessionRoutes api, CredentialRoutes credentials, UiRoutes ui) {
         Router r = Router.router(vertx);
         r.route().handler(WebRoutes::accessLog);
+        r.route().handler(RequestGuard::checkQuery);
         r.get("/health").handler(ctx -> Replies.json(ctx, 200, new JsonObject().put("status", "ok")));
         r.get("/metrics").handler(this::scrape);
         r.get("/api/v1/openapi.json").handler(this::openApi);

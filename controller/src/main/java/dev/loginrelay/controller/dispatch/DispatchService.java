@@ -182,11 +182,28 @@ public final class DispatchService implements Dispatcher {
         if (!open.isEmpty()) {
             log.info("reconciling {} open sessions", open.size());
         }
-        // Which agents this replica's pool made: a session whose agent is one of them and is gone lost it.
-        return vms.madeHere().map(mine -> {
-            open.forEach(s -> reconcile(s, mine));
-            return null;
-        });
+        // First the agents no live session owns (their session ended while this replica was down, or it was killed
+        // while starting one): stopped, so a crash leaves none behind. Sessions past their deadline are the
+        // sweeper's to end, and their agents go too. Then: a session whose agent this pool made and is gone lost it.
+        java.time.Instant now = java.time.Instant.now();
+        java.util.Set<String> owned = new java.util.HashSet<>();
+        open.stream().filter(s -> s.agentId() != null && s.deadlineAt().isAfter(now))
+            .forEach(s -> owned.add(s.agentId()));
+        return vms.reapExcept(owned)
+            .onSuccess(n -> {
+                if (n > 0) {
+                    log.info("stopped {} agents no live session owns", n);
+                }
+            })
+            .recover(e -> {
+                log.warn("could not look for orphaned agents: {}", e.getMessage());
+                return Future.succeededFuture(0);
+            })
+            .compose(n -> vms.madeHere())
+            .map(mine -> {
+                open.stream().filter(s -> s.deadlineAt().isAfter(now)).forEach(s -> reconcile(s, mine));
+                return null;
+            });
     }
 
     private void reconcile(AuthSession s, java.util.function.Predicate<String> mine) {
@@ -202,7 +219,12 @@ public final class DispatchService implements Dispatcher {
                     agents.put(s.sessionId(), o.get());
                     log.info("session={} resumed on agent={} from agent seq {}", s.sessionId(), s.agentId(),
                         s.lastAgentSeq());
-                    watch(s, o.get());
+                    // A crash between placing the session and starting its run leaves the agent without the run:
+                    // starting it is idempotent (the agent answers with the run it has).
+                    Future<?> run = s.status() == SessionState.STARTING
+                        ? client.startRun(o.get(), s.sessionId().toString(), s.provider())
+                        : Future.succeededFuture();
+                    run.onComplete(ar -> watch(s, o.get()));
                 } else if (mine.test(s.agentId())) {
                     moves.fail(s.sessionId(), FailureCode.AGENT_LOST, "agent " + s.agentId()
                             + " was gone when the controller restarted", new JsonObject().put("by", "controller"))

@@ -11,6 +11,12 @@ public enum ErrorCode {
     PROVIDER_UNKNOWN(400),
     /** The agent refused the request as invalid (its 400: a callback with the wrong state, a malformed code...). */
     AGENT_REJECTED(400),
+    /** The callback's state is not this login's (or is repeated): from another sign-in attempt, or forged. */
+    STATE_MISMATCH(400),
+    /** The callback URL is not the loopback address this login's CLI listens on, or is malformed. */
+    INVALID_CALLBACK(400),
+    /** The code does not have the provider's format (or carries another login's state). */
+    INVALID_CODE(400),
     UNAUTHORIZED(401),
     FORBIDDEN(403),
     /** A workspace that is not the caller's user's: credentials never go into another user's VM. */
@@ -31,9 +37,15 @@ public enum ErrorCode {
     SESSION_ACTIVE(409),
     /** The agent's run is not in a state that allows the call (its 409: finished, callback already relayed...). */
     AGENT_CONFLICT(409),
+    /** This login's single-use callback was already relayed. */
+    CALLBACK_ALREADY_RELAYED(409),
+    /** The CLI does not wait for a code now. */
+    NOT_AWAITING_CODE(409),
     PAYLOAD_TOO_LARGE(413),
     UNSUPPORTED_MEDIA_TYPE(415),
     PROVIDER_UNAVAILABLE(422),
+    /** A client sent more requests than an endpoint's rate limit allows; {@code Retry-After} says when to retry. */
+    TOO_MANY_REQUESTS(429),
     /** The agent already runs as many logins as it may (its 429); a later retry or another agent may take it. */
     AGENT_BUSY(429),
     /** More sessions wait to start than the controller takes ({@code LOGINRELAY_MAX_PENDING}); retry later. */
@@ -55,6 +67,11 @@ public enum ErrorCode {
     AGENT_UNAVAILABLE(503),
     /** The agent did not answer within the call's deadline. */
     AGENT_TIMEOUT(504);
+
+    /** The agent's reasons for refusing a callback or code that the API answers with as they are. */
+    public static final java.util.Set<ErrorCode> USER_STEP_REFUSALS = java.util.Collections.unmodifiableSet(
+        java.util.EnumSet.of(STATE_MISMATCH, INVALID_CALLBACK, INVALID_CODE, CALLBACK_ALREADY_RELAYED,
+            NOT_AWAITING_CODE));
 
     private final int httpStatus;
 

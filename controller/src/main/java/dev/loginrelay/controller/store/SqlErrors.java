@@ -17,6 +17,8 @@ final class SqlErrors {
     static final String SERIALIZATION_FAILURE = "40001";
     static final String DEADLOCK_DETECTED = "40P01";
     static final String QUERY_CANCELED = "57014";
+    /** character_not_in_repertoire (NUL), untranslatable_character, string_data_right_truncation. */
+    static final java.util.Set<String> INPUT_DATA_ERRORS = java.util.Set.of("22021", "22P05", "22001");
 
     private SqlErrors() {
     }
@@ -34,6 +36,10 @@ final class SqlErrors {
         if (e instanceof SQLTransientConnectionException || state.startsWith("08")) {
             return new ApiException(ErrorCode.UNAVAILABLE, "database unavailable (pool=" + pool + ", sqlstate="
                 + state + ")", e);
+        }
+        if (INPUT_DATA_ERRORS.contains(state)) { // a NUL byte, an unstorable character, a too-long value: input
+            return new ApiException(ErrorCode.INVALID_INPUT,
+                "the database cannot store a value of the request (sqlstate=" + state + ")", e);
         }
         if (QUERY_CANCELED.equals(state)) {
             return new ApiException(ErrorCode.UNAVAILABLE, "statement canceled or timed out (pool=" + pool + ")", e);

@@ -50,6 +50,15 @@ public interface VmPool extends AutoCloseable {
     }
 
     /**
+     * After a restart, before sessions are resumed: stops the agents this pool made here that none of {@code owned}
+     * (the agent ids of live sessions) is, so a crash leaves no agent running that no session owns. Answers how many
+     * were stopped. Default: none (agents made elsewhere are their maker's).
+     */
+    default Future<Integer> reapExcept(java.util.Set<String> owned) {
+        return Future.succeededFuture(0);
+    }
+
+    /**
      * The agents' provider catalog from their self-check: {@code {"providers":[{name, displayName, supported, found,
      * available, reason, relay, expects, version, testedVersion, versionMatches}]}}; {@code available} is supported,
      * CLI installed and a PTY opens, {@code reason} says why not otherwise.

@@ -62,7 +62,7 @@ class AgentClientTest {
         assertThat(authUrl).startsWith("https://auth.example.test/oauth/authorize?");
 
         ApiException wrong = failure(client.callback(agent, id, callbackFor(authUrl, "code=abc&state=WRONG")),
-            ErrorCode.AGENT_REJECTED);
+            ErrorCode.STATE_MISMATCH);
         assertThat(wrong.code().httpStatus()).isEqualTo(400);
         assertThat(wrong.getMessage()).startsWith("STATE_MISMATCH: ").doesNotContain("code=abc");
         assertThat(AgentError.in(wrong)).hasValueSatisfying(e -> {
@@ -74,7 +74,7 @@ class AgentClientTest {
             .isEqualTo("awaiting_user");
 
         JsonObject relayed = await(client.callback(agent, id, callbackFor(authUrl, "code=ok&state={state}")));
-        assertThat(relayed.getInteger("cliStatus")).isEqualTo(302);
+        assertThat(relayed.getBoolean("accepted")).as("answered once the agent took it").isTrue();
         JsonObject ready = awaitState(client, agent, id, "ready");
         assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("fake.user@example.com");
 

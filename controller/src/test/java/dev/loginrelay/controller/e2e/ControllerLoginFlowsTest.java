@@ -38,7 +38,8 @@ class ControllerLoginFlowsTest {
             .spec(FakeCliSpecs.paste("fake-claude", new JsonObject()))
             .spec(FakeCliSpecs.device("fake-device", new JsonObject().put("FAKECLI_APPROVE_FILE", approve.toString())))
             .spec(FakeCliSpecs.loopback("fake-slow", new JsonObject()));
-        c.env.put("LOGINRELAY_PROVIDER_TTLS", "fake-slow=10");
+        // Long enough for an agent JVM to start on a busy machine, so the run is there to be cancelled.
+        c.env.put("LOGINRELAY_PROVIDER_TTLS", "fake-slow=12");
         c.start();
     }
 
@@ -71,7 +72,7 @@ class ControllerLoginFlowsTest {
         assertThat(wrong.status()).as(wrong.body()).isEqualTo(400);
         assertThat(wrong.json().getJsonObject("error").getString("message")).containsIgnoringCase("state");
         assertThat(c.post(id, "callback", new JsonObject().put("url", FakeBrowser.callbackFor(url, "code=ok&state={state}")),
-            token).status()).isEqualTo(200);
+            token).status()).as("answered once the agent took it").isEqualTo(202);
         JsonObject ready = c.awaitStatus(id, token, "ready", 60);
         assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("fake.user@example.com");
         assertThat(ready.containsKey("authUrl")).isFalse();

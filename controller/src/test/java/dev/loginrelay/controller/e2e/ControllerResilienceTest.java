@@ -56,7 +56,7 @@ class ControllerResilienceTest {
             JsonObject again = second.get(id, token);
             assertThat(again.getString("status")).isEqualTo("awaiting_user");
             assertThat(second.post(id, "callback", new JsonObject().put("url",
-                FakeBrowser.callbackFor(url, "code=ok&state={state}")), token).status()).isEqualTo(200);
+                FakeBrowser.callbackFor(url, "code=ok&state={state}")), token).status()).isEqualTo(202);
             second.awaitStatus(id, token, "ready", 60);
             JsonArray events = second.timeline(id).getJsonArray("events");
             Set<Long> agentSeqs = new HashSet<>();

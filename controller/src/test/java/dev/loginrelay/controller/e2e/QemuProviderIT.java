@@ -159,7 +159,7 @@ class QemuProviderIT {
             assertThat(callback).startsWith("http://localhost:1455/auth/callback?code=");
 
             ControllerFixture.Response relayed = c.post(id, "callback", new JsonObject().put("url", callback), token);
-            assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
+            assertThat(relayed.status()).as(relayed.body()).isEqualTo(202);
             JsonObject ready = c.awaitSession(id, token, v -> v.getBoolean("terminal"), 600);
             assertThat(ready.getString("status")).as(ready.encode()).isEqualTo("ready");
             assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("vm.browser@example.com");

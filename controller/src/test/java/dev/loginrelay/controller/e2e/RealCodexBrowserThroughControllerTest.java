@@ -66,7 +66,7 @@ class RealCodexBrowserThroughControllerTest {
 
             ControllerFixture.Response relayed = c.post(id, "callback", new JsonObject().put("url", callback), token);
             seen.add(relayed.body());
-            assertThat(relayed.status()).as(relayed.body()).isEqualTo(200);
+            assertThat(relayed.status()).as(relayed.body()).isEqualTo(202);
 
             JsonObject ready = c.awaitSession(id, token, v -> v.getBoolean("terminal"), 120);
             seen.add(ready.encode());

@@ -50,7 +50,7 @@ class ReplicaFanOutTest {
 
             String url = a.awaitStatus(id, token, "awaiting_user", 60).getString("authUrl");
             assertThat(a.post(id, "callback", new JsonObject().put("url",
-                FakeBrowser.callbackFor(url, "code=ok&state={state}")), token).status()).isEqualTo(200);
+                FakeBrowser.callbackFor(url, "code=ok&state={state}")), token).status()).isEqualTo(202);
             done.get(60, TimeUnit.SECONDS); // the stream ends after the terminal status
             List<String> statuses = seen.stream().map(v -> v.getString("status")).distinct().toList();
             assertThat(statuses).containsSubsequence("awaiting_user", "ready");

@@ -76,6 +76,14 @@ class DbTest {
     }
 
     @Test
+    void aValueTheDatabaseCannotStoreIsTheInputsFault() {
+        for (String state : new String[] {"character_not_in_repertoire", "untranslatable_character",
+            "string_data_right_truncation"}) {
+            Await.failure(db.call(c -> raise(c, state)), ErrorCode.INVALID_INPUT);
+        }
+    }
+
+    @Test
     void otherErrorsBecomeInternalWithTheirSqlState() {
         ApiException e = Await.failure(db.call(c -> raise(c, "division_by_zero")), ErrorCode.INTERNAL);
 

@@ -45,6 +45,7 @@ final class UiController implements AutoCloseable {
     UiController(Path dir) throws IOException {
         this.providers = Files.createDirectories(dir.resolve("providers"));
         env.put("LOGINRELAY_HTTP_PORT", "0");
+        env.put("LOGINRELAY_UI_DEMO", "true");
         env.put("LOGINRELAY_DATA_DIR", dir.resolve("data").toString());
         env.put("LOGINRELAY_AGENT_JAR", REPO.resolve("agent/target/loginrelay-agent.jar").toString());
         env.put("LOGINRELAY_CLI_PATH", REPO.resolve(".clis/node_modules/.bin").toString());

@@ -162,7 +162,7 @@ final class LocalAgentProcess {
         return ph.info().startInstant().map(Instant::toEpochMilli).orElse(null);
     }
 
-    private static Optional<JsonObject> readRecord(Path dir) {
+    static Optional<JsonObject> readRecord(Path dir) {
         try {
             return Optional.of(new JsonObject(Files.readString(dir.resolve(RECORD), StandardCharsets.UTF_8)));
         } catch (IOException | DecodeException e) {

@@ -323,6 +323,11 @@ public final class LocalVmPool implements VmPool {
     }
 
     @Override
+    public Future<Integer> reapExcept(java.util.Set<String> owned) {
+        return vertx.executeBlocking(() -> LocalReaper.reap(config, owned), false);
+    }
+
+    @Override
     public Future<Optional<AgentHandle>> find(String agentId) {
         if (agentId == null || !AGENT_ID.matcher(agentId).matches()) {
             return Future.succeededFuture(Optional.empty());
