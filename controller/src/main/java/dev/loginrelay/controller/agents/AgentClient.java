@@ -140,7 +140,12 @@ public final class AgentClient implements AutoCloseable {
 
     /** {@code GET /api/v1/doctor}: the agent's self-check. */
     public Future<JsonObject> doctor(AgentHandle a) {
-        return call(a, HttpMethod.GET, "/api/v1/doctor", null, null, Math.max(timeoutMs, DOCTOR_MIN_MS), true);
+        return doctor(a, java.time.Duration.ofMillis(Math.max(timeoutMs, DOCTOR_MIN_MS)));
+    }
+
+    /** The agent's self-check with a deadline of its own (a VM under software emulation runs each CLI slowly). */
+    public Future<JsonObject> doctor(AgentHandle a, java.time.Duration deadline) {
+        return call(a, HttpMethod.GET, "/api/v1/doctor", null, null, deadline.toMillis(), true);
     }
 
     private Future<JsonObject> call(AgentHandle a, HttpMethod method, String path, String query, JsonObject body,

@@ -56,6 +56,8 @@ public final class QemuVmPool implements VmPool {
         }
     }
 
+    /** The golden VM's self-check: each pinned CLI started once; minutes under software emulation (tcg). */
+    private static final Duration GOLDEN_DOCTOR = Duration.ofMinutes(5);
     private static final Logger log = LoggerFactory.getLogger(QemuVmPool.class);
     private static final Pattern VM_ID = Pattern.compile("qemu-[a-z0-9]{4,32}");
     private static final long POLL_MS = 500;
@@ -184,7 +186,7 @@ public final class QemuVmPool implements VmPool {
         return awaitHealth(h, src.dir(), deadline)
             .compose(ok -> {
                 healthy.set(System.nanoTime());
-                return client.doctor(h);
+                return client.doctor(h, GOLDEN_DOCTOR); // every pinned CLI's --version, under emulation
             })
             .compose(doctor -> {
                 long checked = System.nanoTime();
