@@ -134,18 +134,29 @@ public final class SessionService {
         return Future.succeededFuture(s);
     }
 
+    /**
+     * Ends the session as cancelled. A move the agent reports at the same moment (starting → awaiting_user) can win
+     * the compare-and-set: then the session is read again and the cancel tried from its new status, a few times.
+     */
     public Future<AuthSession> cancel(UUID id, Caller caller) {
-        return get(id, caller).compose(s -> {
-            if (s.status().isTerminal()) {
-                throw new ApiException(ErrorCode.ILLEGAL_TRANSITION, "session " + id + " already ended as "
-                    + s.status().wireName());
-            }
-            return moves.move(id, s.status(), SessionState.CANCELLED, SessionChange.none()
-                    .withError(FailureCode.CANCELLED.name(), "cancelled by the " + caller.kind().name().toLowerCase(java.util.Locale.ROOT)
-                        .replace('_', ' '))
-                    .withDetail(new JsonObject().put("by", caller.kind().name().toLowerCase(java.util.Locale.ROOT))))
-                .onSuccess(dispatch::stopRun);
-        });
+        return get(id, caller).compose(s -> cancelFrom(s, caller, 3));
+    }
+
+    private Future<AuthSession> cancelFrom(AuthSession s, Caller caller, int triesLeft) {
+        UUID id = s.sessionId();
+        if (s.status().isTerminal()) {
+            return Future.failedFuture(new ApiException(ErrorCode.ILLEGAL_TRANSITION, "session " + id
+                + " already ended as " + s.status().wireName()));
+        }
+        String by = caller.kind().name().toLowerCase(java.util.Locale.ROOT);
+        return moves.move(id, s.status(), SessionState.CANCELLED, SessionChange.none()
+                .withError(FailureCode.CANCELLED.name(), "cancelled by the " + by.replace('_', ' '))
+                .withDetail(new JsonObject().put("by", by)))
+            .onSuccess(dispatch::stopRun)
+            .recover(err -> triesLeft > 1 && SessionMoves.isLostRace(err)
+                ? store.findById(id).compose(o -> o.isEmpty() ? Future.failedFuture(err)
+                    : cancelFrom(o.get(), caller, triesLeft - 1))
+                : Future.failedFuture(err));
     }
 
     /** Where a pending session waits (position 1 starts next, with an estimate), or empty when it does not wait. */
