@@ -33,8 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * them up on the way.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class HostileInputTest {
-    private static final Logger log = LoggerFactory.getLogger(HostileInputTest.class);
+class HostileInputIT {
+    private static final Logger log = LoggerFactory.getLogger(HostileInputIT.class);
     private static final int REQUESTS = Integer.getInteger("loginrelay.hostile.requests", 800);
     private static final long SEED = Long.getLong("loginrelay.hostile.seed", System.nanoTime());
     /** Text no field may hold, as JSON escapes (a lone surrogate cannot be sent as UTF-8). */

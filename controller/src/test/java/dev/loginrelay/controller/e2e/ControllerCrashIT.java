@@ -31,8 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * session owns.
  */
 @Timeout(value = 1800, unit = TimeUnit.SECONDS)
-class ControllerCrashTest {
-    private static final Logger log = LoggerFactory.getLogger(ControllerCrashTest.class);
+class ControllerCrashIT {
+    private static final Logger log = LoggerFactory.getLogger(ControllerCrashIT.class);
     private static final int ROUNDS = Integer.getInteger("loginrelay.crash.rounds", 3);
     private static final long SEED = Long.getLong("loginrelay.crash.seed", System.nanoTime());
 
