@@ -67,6 +67,13 @@ final class AgentWatcher {
         poll();
     }
 
+    /** The session ended here (cancel, timeout): cancel the run on the agent now, and keep reading how it ended. */
+    void endedHere() {
+        if (!stopped) {
+            stopRunOnAgent();
+        }
+    }
+
     void stop() {
         stopped = true;
     }

@@ -164,8 +164,15 @@ public final class DispatchService implements Dispatcher {
     @Override
     public void stopRun(AuthSession s) {
         vertx.runOnContext(v -> admission.done(s.sessionId()));
-        if (s.agentId() == null || watchers.containsKey(s.sessionId())) {
-            return; // no agent yet, or its watcher sees the end, cancels the run there and hands the agent back
+        AgentWatcher w = watchers.get(s.sessionId());
+        if (w != null) {
+            // Its watcher hands the agent back after reading how the run ended; cancel the run now rather than at
+            // its next poll, so the CLI (and a host lock such as codex's port) is freed at once.
+            vertx.runOnContext(v -> w.endedHere());
+            return;
+        }
+        if (s.agentId() == null) {
+            return; // no agent yet
         }
         agentOf(s).compose(a -> client.cancel(a, s.sessionId().toString()))
             .onFailure(e -> log.debug("session={} cancel on agent: {}", s.sessionId(), e.getMessage()))

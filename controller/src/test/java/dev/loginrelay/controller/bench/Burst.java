@@ -62,7 +62,7 @@ final class Burst {
             int awaiting = 0;
             int waiting = 0;
             int ended = 0;
-            List<Integer> positions = new ArrayList<>();
+            List<JsonObject> queued = new ArrayList<>();
             for (String id : ids) {
                 JsonObject v = api.get(id);
                 last.put(id, v);
@@ -73,16 +73,17 @@ final class Burst {
                     ended++;
                 } else {
                     waiting++;
-                    JsonObject q = v.getJsonObject("queue");
-                    if (q != null) {
-                        positions.add(q.getInteger("position"));
+                    if (v.getJsonObject("queue") != null) {
+                        queued.add(v);
                     }
                 }
             }
             maxWaiting = Math.max(maxWaiting, waiting);
-            // The sessions were created in list order; their positions must follow that order.
-            for (int i = 1; i < positions.size(); i++) {
-                orderKept &= positions.get(i) > positions.get(i - 1);
+            // Sorted by creation time, the waiting sessions' positions must rise: first created, first served.
+            queued.sort(java.util.Comparator.comparing((JsonObject v) -> v.getString("createdAt")));
+            for (int i = 1; i < queued.size(); i++) {
+                orderKept &= queued.get(i).getJsonObject("queue").getInteger("position")
+                    > queued.get(i - 1).getJsonObject("queue").getInteger("position");
             }
             if (awaiting + ended == ids.size()) {
                 settledAt = System.nanoTime() - t0;

@@ -44,10 +44,14 @@ public final class ConnectBench {
     }
 
     public static void main(String[] args) throws Exception {
+        int status = 0;
         try {
             run(args);
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            status = 1;
         } finally {
-            System.exit(0);
+            System.exit(status); // bounded: nothing lingers after the tables (or after a failure)
         }
     }
 

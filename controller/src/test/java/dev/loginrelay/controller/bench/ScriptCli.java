@@ -38,6 +38,7 @@ final class ScriptCli {
         Path session = base.resolve(provider + "-" + (++runs));
         Path home = Files.createDirectories(session.resolve("home"));
         Path tmp = Files.createDirectories(session.resolve("tmp"));
+        makeHomeDirs(spec, home);
         Pattern url = Pattern.compile("(" + spec.detect().authUrl() + ")[^A-Za-z0-9._~%&=+\\-]");
         ProcessBuilder pb = new ProcessBuilder("/usr/bin/script", "-q", "-c", String.join(" ", spec.command()),
             "/dev/null").directory(home.toFile()).redirectErrorStream(true);
@@ -90,5 +91,14 @@ final class ScriptCli {
         env.put("TMPDIR", tmp.toString());
         spec.env().forEach((k, v) -> env.put(k, v.replace("${HOME}", home.toString())));
         return env;
+    }
+
+    /** The dirs the spec's environment points into HOME (codex's CODEX_HOME must exist), as the agent makes them. */
+    private static void makeHomeDirs(ProviderSpec spec, Path home) throws IOException {
+        for (String v : spec.env().values()) {
+            if (v.startsWith("${HOME}/")) {
+                Files.createDirectories(home.resolve(v.substring("${HOME}/".length())));
+            }
+        }
     }
 }
