@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ConnectBench {
     private static final String API_KEY = "bench-api-key-000000000000000000";
+    private static final String OPERATOR_KEY = "bench-operator-x";
 
     private ConnectBench() {
     }
@@ -70,7 +71,7 @@ public final class ConnectBench {
                 "LOGINRELAY_SESSION_TTL_SECONDS", "900"));
             String jdbc = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres";
             ControllerConfig config = ControllerConfig.fromEnv(env).withDatabase(jdbc, "postgres", null)
-                .withSecrets(Secret.of(API_KEY), Secret.of("bench-operator-x"));
+                .withSecrets(Secret.of(API_KEY), Secret.of(OPERATOR_KEY));
             Vertx vertx = Vertx.vertx();
             AgentClient agents = new AgentClient(vertx);
             VmPool vms = Backends.create(vertx, config, env, agents);
@@ -81,6 +82,7 @@ public final class ConnectBench {
                 Procs.loadAverage(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             api.awaitWarm(Duration.ofSeconds(60));
             ScriptCli bare = new ScriptCli(dir.resolve("bare"), cliBin);
+            Map<String, Map<String, List<Long>>> phases = new java.util.LinkedHashMap<>();
             System.out.println();
             System.out.println("| provider | pairs | through LoginRelay median ms | bare CLI median ms | ratio | "
                 + "LoginRelay p90 | bare p90 |");
@@ -90,6 +92,7 @@ public final class ConnectBench {
                 bare.timeToUrl(provider);
                 List<Long> through = new ArrayList<>();
                 List<Long> direct = new ArrayList<>();
+                api.clicked.clear();
                 for (int i = 0; i < pairs; i++) {
                     if (i % 2 == 0) {
                         through.add(api.clickToLink(provider, "pair-" + provider + "-" + i));
@@ -103,7 +106,18 @@ public final class ConnectBench {
                 double d = Stats.percentileMs(direct, 50);
                 System.out.printf("| %s | %d | %.0f | %.0f | %.2f | %.0f | %.0f |%n", provider, pairs, t, d, t / d,
                     Stats.percentileMs(through, 90), Stats.percentileMs(direct, 90));
+                phases.put(provider, api.phases());
             }
+            System.out.println();
+            System.out.println("Where the time goes through LoginRelay: median ms from the session's first timeline event "
+                + "(its creation) to the first event of each kind, up to the link; `seen` is the client's read.");
+            phases.forEach((provider, table) -> {
+                System.out.println();
+                System.out.println("| " + provider + " | median ms | p90 ms | sessions |");
+                System.out.println("|---|---|---|---|");
+                table.forEach((kind, offsets) -> System.out.printf("| %s | %.0f | %.0f | %d |%n", kind,
+                    Stats.percentileMs(offsets, 50), Stats.percentileMs(offsets, 90), offsets.size()));
+            });
             if (burst > 0) {
                 new Burst(api, burstProvider, burst, dir.resolve("data")).run();
             }
@@ -116,14 +130,21 @@ public final class ConnectBench {
     static final class Api {
         private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         private final String base;
+        /** The sessions of this provider's pairs: id → nanoTime of the create and of the read that showed the link. */
+        final Map<String, long[]> clicked = new java.util.LinkedHashMap<>();
 
         Api(int port) {
             this.base = "http://127.0.0.1:" + port + "/api/v1";
         }
 
         JsonObject call(String method, String path, JsonObject body) throws IOException, InterruptedException {
+            return call(method, path, body, API_KEY);
+        }
+
+        JsonObject call(String method, String path, JsonObject body, String key)
+            throws IOException, InterruptedException {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + API_KEY).header("Content-Type", "application/json");
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json");
             b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(body.encode()));
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -155,7 +176,9 @@ public final class ConnectBench {
             while (true) {
                 JsonObject v = get(id);
                 if (v.getString("authUrl") != null || v.getString("userCode") != null) {
-                    long ms = (System.nanoTime() - t0);
+                    long seen = System.nanoTime();
+                    long ms = seen - t0;
+                    clicked.put(id, new long[] {t0, seen});
                     cancel(id);
                     return ms;
                 }
@@ -164,6 +187,39 @@ public final class ConnectBench {
                 }
                 Thread.sleep(5);
             }
+        }
+
+        /**
+         * Per timeline event kind, the offsets (ns) from each clicked session's first event to the kind's first
+         * occurrence up to the link, ordered by median; plus {@code seen (client)}, the create-to-read time.
+         */
+        Map<String, List<Long>> phases() throws IOException, InterruptedException {
+            Map<String, List<Long>> out = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, long[]> c : clicked.entrySet()) {
+                io.vertx.core.json.JsonArray events = call("GET", "/auth-sessions/" + c.getKey() + "/timeline", null,
+                    OPERATOR_KEY).getJsonArray("events");
+                java.time.Instant first = null;
+                java.util.Set<String> seenKinds = new java.util.HashSet<>();
+                for (Object o : events) {
+                    JsonObject e = (JsonObject) o;
+                    java.time.Instant at = java.time.Instant.parse(e.getString("at"));
+                    first = first == null ? at : first;
+                    String kind = e.getString("kind") + (e.getString("toStatus") == null ? "" : "→" + e.getString("toStatus"));
+                    if (seenKinds.add(kind)) {
+                        long off = Duration.between(first, at).toNanos();
+                        out.computeIfAbsent(kind, k -> new ArrayList<>()).add(off);
+                    }
+                    if (kind.startsWith("auth_url_ready") || kind.startsWith("device_code_ready")) {
+                        break;
+                    }
+                }
+                out.computeIfAbsent("seen (client)", k -> new ArrayList<>()).add(c.getValue()[1] - c.getValue()[0]);
+            }
+            Map<String, List<Long>> sorted = new java.util.LinkedHashMap<>();
+            out.entrySet().stream().sorted(java.util.Comparator.comparingDouble(
+                    (Map.Entry<String, List<Long>> e) -> Stats.percentileMs(e.getValue(), 50)))
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+            return sorted;
         }
 
         /** Waits until the pool has an agent started ahead (the state a controller is in between clicks). */
