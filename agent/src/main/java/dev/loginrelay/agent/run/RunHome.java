@@ -63,6 +63,9 @@ final class RunHome {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     }
 
+    /** What the CLI runs to "open a browser": nothing, successfully. */
+    static final String NO_BROWSER = "true";
+
     /** The complete environment of the CLI: built from nothing, never copied from the agent's own. */
     static Map<String, String> environment(AgentConfig config, Path home, String runId, ProviderSpec spec) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -76,6 +79,10 @@ final class RunHome {
         env.put("COLUMNS", Integer.toString(dev.loginrelay.agent.pty.PtyRunner.COLUMNS));
         env.put("LINES", Integer.toString(dev.loginrelay.agent.pty.PtyRunner.ROWS));
         env.put("TMPDIR", home.getParent().resolve("tmp").toString());
+        // Nobody sits at this machine: the link goes to the user through the relay. A CLI that tries to open a
+        // browser here (codex runs xdg-open, which starts any installed browser) waits for it before it prints the
+        // link, seconds on a host with chromium; BROWSER=true makes that attempt a no-op. A spec may set its own.
+        env.put("BROWSER", NO_BROWSER);
         spec.env().forEach((k, v) -> env.put(k, expand(v, home, runId)));
         return env;
     }

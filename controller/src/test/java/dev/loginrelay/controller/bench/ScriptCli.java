@@ -89,6 +89,7 @@ final class ScriptCli {
         env.put("COLUMNS", "1000");
         env.put("LINES", "50");
         env.put("TMPDIR", tmp.toString());
+        env.put("BROWSER", "true"); // as the agent: no browser opened on this machine (it delays codex's link)
         spec.env().forEach((k, v) -> env.put(k, v.replace("${HOME}", home.toString())));
         return env;
     }
