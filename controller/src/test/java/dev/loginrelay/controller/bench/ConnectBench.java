@@ -118,7 +118,21 @@ public final class ConnectBench {
                 table.forEach((kind, offsets) -> System.out.printf("| %s | %.0f | %.0f | %d |%n", kind,
                     Stats.percentileMs(offsets, 50), Stats.percentileMs(offsets, 90), offsets.size()));
             });
+            // Restart with unchanged pins, the database up: what an operator's rolling restart costs.
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            vms.close();
+            long r0 = System.nanoTime();
+            vertx = Vertx.vertx();
+            agents = new AgentClient(vertx);
+            vms = Backends.create(vertx, config, env, agents);
+            controller = Controller.deploy(vertx, config, vms, agents).toCompletionStage().toCompletableFuture()
+                .get(120, TimeUnit.SECONDS);
+            System.out.println();
+            System.out.printf("Controller restart (same data dir and pins, database up): listening after %d ms%n",
+                (System.nanoTime() - r0) / 1_000_000);
+            api = new Api(controller.port());
             if (burst > 0) {
+                api.awaitWarm(Duration.ofSeconds(60));
                 new Burst(api, burstProvider, burst, dir.resolve("data")).run();
             }
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

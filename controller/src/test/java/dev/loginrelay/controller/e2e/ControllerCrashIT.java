@@ -71,6 +71,53 @@ class ControllerCrashIT {
         }
     }
 
+    /**
+     * {@code kill -9} in the middle of a burst: {@code loginrelay.crash.burst} sessions (40 in the suite) created at
+     * once, the controller killed while they are being admitted, dispatched and started; once it is back, none is
+     * lost, none stays open past its deadline, and no agent runs that no open session or the pool owns.
+     */
+    @Test
+    void killedInTheMiddleOfABurstLeavesNothingUnowned(@TempDir Path dir) throws Exception {
+        int burst = Integer.getInteger("loginrelay.crash.burst", 40);
+        Map<String, String> created = new java.util.concurrent.ConcurrentHashMap<>();
+        try (ControllerProcess c = new ControllerProcess(dir)) {
+            c.env.put("LOGINRELAY_SESSION_TTL_SECONDS", "60");
+            c.env.put("LOGINRELAY_LOCAL_WARM_AGENTS", Integer.toString(WARM));
+            c.env.put("LOGINRELAY_LOCAL_SESSIONS_PER_AGENT", "8"); // several agents, some starting at the kill
+            Files.writeString(c.providers().resolve("fake-paste.json"),
+                FakeCliSpecs.paste("fake-paste", new JsonObject()).encodePrettily());
+            c.start(180);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+            try {
+                List<java.util.concurrent.Future<?>> creates = new ArrayList<>();
+                for (int i = 0; i < burst; i++) {
+                    String user = "burst-" + i;
+                    creates.add(pool.submit(() -> {
+                        HttpResponse<String> r = c.call("POST", "/api/v1/auth-sessions", new JsonObject()
+                            .put("provider", "fake-paste").put("userId", user).encode(), c.apiKey());
+                        assertThat(r.statusCode()).as("create %s: %s", user, r.body()).isIn(201, 429);
+                        if (r.statusCode() == 201) {
+                            created.put(new JsonObject(r.body()).getString("id"), user);
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : creates) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            Thread.sleep(1500); // agents starting, CLIs starting, some sessions showing their link
+            log.info("burst: {} sessions created, {} agent processes at the kill", created.size(),
+                c.agentProcesses().size());
+            c.kill9();
+            long upMs = c.start(180);
+            awaitSettled(c, created, 60);
+            log.info("burst of {}: up again in {} ms; settled", created.size(), upMs);
+        }
+    }
+
     /** Waits until nothing is lost, nothing open is past its deadline, and every agent running is an open session's. */
     private static void awaitSettled(ControllerProcess c, Map<String, String> created, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
