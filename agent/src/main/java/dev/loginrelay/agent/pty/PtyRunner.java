@@ -28,7 +28,11 @@ public final class PtyRunner implements AutoCloseable {
     /** Wide enough that Ink-rendered URLs are never hard-wrapped (docs/cli-facts.md §6, item 3). */
     public static final int COLUMNS = 1000;
     public static final int ROWS = 50;
-    private static final long KILL_GRACE_MS = 2000;
+    /**
+     * A login being stopped is abandoned (its HOME is discarded), so its CLI gets a short chance to exit cleanly:
+     * codex frees its fixed port only when gone, and the next codex login on the host waits for that.
+     */
+    private static final long KILL_GRACE_MS = 500;
 
     private final String runId;
     private final List<String> command;

@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LoginRun {
     private static final long FAILURE_EXIT_GRACE_MS = 3000;
+    /** How often a queued run retries the host lock when no release in this JVM wakes it (another agent holds it). */
     private static final long QUEUE_POLL_MS = 250;
     /** At most this many refusals are kept per run: a client that loops cannot grow the timeline without end. */
     private static final int MAX_REFUSAL_EVENTS = 20;
@@ -45,6 +46,10 @@ public final class LoginRun {
     private String[] cliFailure;
     private Future<Void> stopped = Future.succeededFuture();
     private int refusals;
+    /** While queued: the retry timer, and the wake-up a release of the lock in this JVM sends. */
+    private long lockTimer = -1;
+    private io.vertx.core.eventbus.MessageConsumer<String> lockReleased;
+    private boolean lockTrying;
 
     LoginRun(String id, ProviderSpec spec, RunDeps deps) {
         this.id = id;
@@ -86,14 +91,23 @@ public final class LoginRun {
     }
 
     private void acquireHostLock() {
+        if (lockTrying) {
+            return;
+        }
+        lockTrying = true;
+        deps.vertx().cancelTimer(lockTimer);
         process.tryLock(spec.exclusive()).onComplete(ar -> {
+            lockTrying = false;
             if (life.state().isTerminal()) {
+                stopWaitingForLock();
                 process.release();
             } else if (ar.succeeded() && ar.result()) {
+                stopWaitingForLock();
                 life.move(RunState.STARTING, EventKind.DEQUEUED, new JsonObject());
                 launch();
             } else {
                 if (ar.failed()) {
+                    stopWaitingForLock();
                     life.fail(RunFailure.LOCK_FAILED, "cannot take host lock " + spec.exclusive() + ": "
                         + ar.cause().getMessage());
                     return;
@@ -103,10 +117,21 @@ public final class LoginRun {
                         .put("reason",
                         "another " + spec.name() + " login holds " + spec.exclusive() + " on this host"));
                     life.armTimer("queue", spec.timeouts().userSeconds(), "the host lock " + spec.exclusive());
+                    // A login of this agent that frees the lock wakes the line at once (no poll interval lost).
+                    lockReleased = deps.vertx().eventBus().localConsumer(RunProcess.lockReleasedAddress(
+                        spec.exclusive()), m -> acquireHostLock());
                 }
-                deps.vertx().setTimer(QUEUE_POLL_MS, t -> acquireHostLock());
+                lockTimer = deps.vertx().setTimer(QUEUE_POLL_MS, t -> acquireHostLock());
             }
         });
+    }
+
+    private void stopWaitingForLock() {
+        deps.vertx().cancelTimer(lockTimer);
+        if (lockReleased != null) {
+            lockReleased.unregister();
+            lockReleased = null;
+        }
     }
 
     private void launch() {

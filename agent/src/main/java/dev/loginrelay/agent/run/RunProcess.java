@@ -140,6 +140,12 @@ final class RunProcess {
         lock = null;
         if (l != null) {
             l.close();
+            deps.vertx().eventBus().publish(lockReleasedAddress(spec.exclusive()), id);
         }
+    }
+
+    /** Where the release of a host lock group is announced to the runs of this agent waiting for it. */
+    static String lockReleasedAddress(String group) {
+        return "loginrelay.host-lock.released." + group;
     }
 }
