@@ -119,8 +119,8 @@ public final class ConnectBench {
                     Stats.percentileMs(offsets, 50), Stats.percentileMs(offsets, 90), offsets.size()));
             });
             // Restart with unchanged pins, the database up: what an operator's rolling restart costs.
+            vms.close(); // first: a closed pool starts no more warm agents on a closing Vert.x
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            vms.close();
             long r0 = System.nanoTime();
             vertx = Vertx.vertx();
             agents = new AgentClient(vertx);
@@ -135,8 +135,8 @@ public final class ConnectBench {
                 api.awaitWarm(Duration.ofSeconds(60));
                 new Burst(api, burstProvider, burst, dir.resolve("data")).run();
             }
+            vms.close(); // first: a closed pool starts no more warm agents on a closing Vert.x
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            vms.close();
         }
     }
 
