@@ -4,6 +4,7 @@ import java.time.Duration;
 import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;

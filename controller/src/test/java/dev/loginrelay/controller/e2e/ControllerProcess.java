@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.e2e;
 
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -2,6 +2,7 @@ package dev.loginrelay.controller.e2e;
 
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

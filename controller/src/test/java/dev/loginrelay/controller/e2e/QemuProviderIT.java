@@ -6,6 +6,7 @@ import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import dev.loginrelay.agent.testing.fakes.FakeCodexIssuer;
 import dev.loginrelay.agent.testing.net.FakeInternet;
 import dev.loginrelay.controller.store.DbConfig;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -101,7 +102,7 @@ class QemuProviderIT {
 
     private static ControllerFixture restoring(Path fixtureDir) throws IOException {
         ControllerFixture c = new ControllerFixture(fixtureDir);
-        c.startSeconds = START_SECONDS;
+        c.startSeconds(START_SECONDS);
         c.env.put("LOGINRELAY_VM_PROVIDER", "qemu");
         c.env.put("LOGINRELAY_QEMU_IMAGE_DIR", IMAGE.toString());
         c.env.put("LOGINRELAY_QEMU_WORK_DIR", vms.toString());
@@ -247,7 +248,7 @@ class QemuProviderIT {
     @Order(7)
     void aColdBootedVmWithNoEgressRunsTheShippedProviderWhichCannotGetOut() throws Exception {
         ControllerFixture c = new ControllerFixture(dir.resolve("c5"));
-        c.startSeconds = START_SECONDS;
+        c.startSeconds(START_SECONDS);
         c.env.put("LOGINRELAY_VM_PROVIDER", "qemu");
         c.env.put("LOGINRELAY_QEMU_IMAGE_DIR", IMAGE.toString());
         c.env.put("LOGINRELAY_QEMU_WORK_DIR", dir.resolve("vms-cold").toString());

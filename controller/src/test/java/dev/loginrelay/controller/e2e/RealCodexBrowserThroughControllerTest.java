@@ -7,6 +7,7 @@ import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import dev.loginrelay.agent.testing.net.FakeInternet;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

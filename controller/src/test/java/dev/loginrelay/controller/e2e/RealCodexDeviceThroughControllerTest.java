@@ -3,6 +3,7 @@ package dev.loginrelay.controller.e2e;
 import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
 import dev.loginrelay.agent.testing.fakes.FakeCodexIssuer;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

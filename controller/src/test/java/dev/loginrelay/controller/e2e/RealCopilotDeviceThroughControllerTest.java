@@ -6,6 +6,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
 import dev.loginrelay.agent.testing.net.FakeInternet;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -2,6 +2,7 @@ package dev.loginrelay.controller.e2e;
 
 import dev.loginrelay.agent.Agent;
 import dev.loginrelay.agent.config.AgentConfig;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.Vertx;
 
 import java.io.ByteArrayOutputStream;

@@ -2,6 +2,7 @@ package dev.loginrelay.controller.ui;
 
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConnectPageBrowserTest {
     @TempDir
     static Path dir;
-    static UiController c;
+    static ControllerFixture c;
     static Browser b;
     static Path approve;
     static Path gateBlocker;
@@ -40,10 +41,10 @@ class ConnectPageBrowserTest {
         approve = dir.resolve("approve");
         gateBlocker = dir.resolve("gate-blocker");
         gatePage = dir.resolve("gate-page");
-        c = new UiController(dir)
+        c = ControllerFixture.forPages(dir)
             .spec(FakeCliSpecs.loopback("fake-loopback", new JsonObject()), "Codex (fake CLI)")
-            .spec(UiController.gated("fake-slow-blocker", gateBlocker), "Slow Codex A (fake CLI)")
-            .spec(UiController.gated("fake-slow", gatePage), "Slow Codex (fake CLI)")
+            .spec(ControllerFixture.gated("fake-slow-blocker", gateBlocker), "Slow Codex A (fake CLI)")
+            .spec(ControllerFixture.gated("fake-slow", gatePage), "Slow Codex (fake CLI)")
             .spec(FakeCliSpecs.paste("fake-claude-work", new JsonObject()), null)
             .spec(FakeCliSpecs.paste("fake-claude", new JsonObject()), "Claude Code (fake CLI)")
             .spec(FakeCliSpecs.gemini("fake-gemini", new JsonObject()), "Gemini CLI (fake)")
@@ -104,7 +105,7 @@ class ConnectPageBrowserTest {
         assertThat(b.find("#session").getText()).contains("cannot load").contains("Time left:");
         assertThat(b.find("label[for='callback-input']").getText()).contains("address");
         // The hint names the address as the CLI's own redirect_uri spells it (codex and its fake: 127.0.0.1).
-        URI redirect = URI.create(UiController.param(authUrl, "redirect_uri"));
+        URI redirect = URI.create(ControllerFixture.param(authUrl, "redirect_uri"));
         assertThat(redirect.getHost()).isEqualTo("127.0.0.1");
         assertThat(b.find("#callback-hint").getText())
             .isEqualTo("It starts with http://127.0.0.1:" + redirect.getPort() + "/auth/callback?…");
@@ -128,7 +129,7 @@ class ConnectPageBrowserTest {
     @Test
     void refusesAWrongCallbackAddressWithoutSendingIt() throws Exception {
         String authUrl = startLoopback("demo-invalid");
-        String port = String.valueOf(java.net.URI.create(UiController.param(authUrl, "redirect_uri")).getPort());
+        String port = String.valueOf(java.net.URI.create(ControllerFixture.param(authUrl, "redirect_uri")).getPort());
         spyOnFetch();
 
         type("#callback-input", "http://localhost:1/auth/callback?code=x&state=y");
@@ -344,7 +345,7 @@ class ConnectPageBrowserTest {
             b.shot("connect-9-queue-phone");
             b.size(Browser.DESKTOP);
 
-            UiController.open(gateBlocker); // the blocker shows its link: the other starts, then this one
+            ControllerFixture.open(gateBlocker); // the blocker shows its link: the other starts, then this one
             b.until(d -> "2".equals(b.attrOf("#progress li[aria-current='step']", "data-step")), 60,
                 "the step 'The CLI is starting'");
             assertThat(b.all("#queue-place")).isEmpty();
@@ -355,7 +356,7 @@ class ConnectPageBrowserTest {
             b.shot("connect-10-cli-starting-phone");
             b.size(Browser.DESKTOP);
 
-            UiController.open(gatePage);
+            ControllerFixture.open(gatePage);
             b.visible("#open-link", 60);
             b.find("#cancel").click();
             b.text("#status", "Sign-in cancelled", 30);
@@ -370,11 +371,12 @@ class ConnectPageBrowserTest {
             b.find("#cancel").click();
             b.text("#status", "Sign-in cancelled", 30);
         } finally {
-            UiController.open(gateBlocker);
-            UiController.open(gatePage);
+            ControllerFixture.open(gateBlocker);
+            ControllerFixture.open(gatePage);
             for (String id : new String[] {blocker, other}) {
                 if (id != null) {
-                    c.call("POST", "/api/v1/auth-sessions/" + id + "/cancel", null, UiController.OPERATOR, Map.of());
+                    c.call("POST", "/api/v1/auth-sessions/" + id + "/cancel", null, ControllerFixture.OPERATOR,
+                        Map.of());
                 }
             }
         }
@@ -388,7 +390,7 @@ class ConnectPageBrowserTest {
         b.open(c.url("/#session=" + s.getString("id") + "&token=" + s.getString("sessionToken")));
         b.visible("#code-input", 60);
         assertThat(c.call("POST", "/api/v1/auth-sessions/" + s.getString("id") + "/cancel", null,
-            UiController.OPERATOR, Map.of()).status()).isEqualTo(200);
+            ControllerFixture.OPERATOR, Map.of()).status()).isEqualTo(200);
         assertThat(b.text("#cancelled-reason", "administrator", 30).getText())
             .isEqualTo("An administrator cancelled this sign-in.");
         assertThat(b.all(".result.bad")).isEmpty();
@@ -400,7 +402,7 @@ class ConnectPageBrowserTest {
         openAs("demo-favicon");
         String href = (String) b.js("return document.querySelector('link[rel=icon]').href;");
         assertThat(href).endsWith("/favicon.svg");
-        UiController.Response svg = c.call("GET", "/favicon.svg", null, null, Map.of());
+        ControllerFixture.Response svg = c.call("GET", "/favicon.svg", null, null, Map.of());
         assertThat(svg.status()).isEqualTo(200);
         assertThat(svg.body()).startsWith("<svg");
     }

@@ -2,6 +2,7 @@ package dev.loginrelay.controller.ui;
 
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OperatorsPageBrowserTest {
     @TempDir
     static Path dir;
-    static UiController c;
+    static ControllerFixture c;
     static Browser b;
     static String ready;
     static String failed;
@@ -33,13 +34,13 @@ class OperatorsPageBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        c = new UiController(dir).spec(FakeCliSpecs.loopback("fake-loopback", new JsonObject()), "Codex (fake CLI)")
-            .start();
+        c = ControllerFixture.forPages(dir)
+            .spec(FakeCliSpecs.loopback("fake-loopback", new JsonObject()), "Codex (fake CLI)").start();
         ready = loopback("op-alice", "code=ok&state={state}", "ready");
         failed = loopback("op-bob", "error=access_denied&error_description=User%20denied&state={state}", "failed");
         cancelled = create("op-carol");
         c.awaitStatus(cancelled, "awaiting_user", 60);
-        assertThat(c.call("POST", "/api/v1/auth-sessions/" + cancelled + "/cancel", null, UiController.OPERATOR,
+        assertThat(c.call("POST", "/api/v1/auth-sessions/" + cancelled + "/cancel", null, ControllerFixture.OPERATOR,
             Map.of()).status()).isEqualTo(200);
         b = new Browser(Files.createDirectories(dir.resolve("chromium-profile")));
     }
@@ -62,8 +63,8 @@ class OperatorsPageBrowserTest {
     private static String loopback(String user, String query, String status) throws Exception {
         String id = create(user);
         String authUrl = c.awaitStatus(id, "awaiting_user", 60).getString("authUrl");
-        UiController.Response r = c.call("POST", "/api/v1/auth-sessions/" + id + "/callback",
-            new JsonObject().put("url", FakeBrowser.callbackFor(authUrl, query)).encode(), UiController.API_KEY,
+        ControllerFixture.Response r = c.call("POST", "/api/v1/auth-sessions/" + id + "/callback",
+            new JsonObject().put("url", FakeBrowser.callbackFor(authUrl, query)).encode(), ControllerFixture.API_KEY,
             Map.of()); // the product's backend relays it: the operator token may not act as the user
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         c.awaitStatus(id, status, 60);
@@ -75,7 +76,7 @@ class OperatorsPageBrowserTest {
         b.open(c.url("/operators.html"));
         b.js("sessionStorage.clear();");
         b.driver.navigate().refresh();
-        b.visible("#op-token", 20).sendKeys(UiController.OPERATOR);
+        b.visible("#op-token", 20).sendKeys(ControllerFixture.OPERATOR);
         b.find("#token-form button[type='submit']").click();
         b.visible("#sessions tbody tr[data-id]", 20);
     }
@@ -168,7 +169,7 @@ class OperatorsPageBrowserTest {
         // New sessions have no stream yet: the list looks for them every 15 s (and when the tab comes back).
         b.until(d -> rowIds().contains(fresh), 40, "the new session without a reload");
         c.awaitStatus(fresh, "awaiting_user", 60);
-        c.call("POST", "/api/v1/auth-sessions/" + fresh + "/cancel", null, UiController.OPERATOR, Map.of());
+        c.call("POST", "/api/v1/auth-sessions/" + fresh + "/cancel", null, ControllerFixture.OPERATOR, Map.of());
         // A listed active session is followed over its event stream: its change shows well within the 15 s.
         b.until(d -> "cancelled".equals(b.attrOf("#sessions tbody tr[data-id='" + fresh + "']", "data-status")), 8,
             "its new status without a reload");
@@ -189,9 +190,9 @@ class OperatorsPageBrowserTest {
         b.shot("operators-4-session-live");
         long before = ((Number) b.js("return window.__gets;")).longValue();
 
-        UiController.Response r = c.call("POST", "/api/v1/auth-sessions/" + id + "/callback",
+        ControllerFixture.Response r = c.call("POST", "/api/v1/auth-sessions/" + id + "/callback",
             new JsonObject().put("url", FakeBrowser.callbackFor(authUrl, "code=ok&state={state}")).encode(),
-            UiController.API_KEY, Map.of()); // the product relays it; the operator token may not act as the user
+            ControllerFixture.API_KEY, Map.of()); // the product relays it; the operator token may not act as the user
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         b.text("#summary", "Ready", 30);
         b.visible("#timeline tbody tr[data-kind='agent.callback_relayed']", 10);
@@ -226,7 +227,7 @@ class OperatorsPageBrowserTest {
         assertThat(kinds).contains("agent.callback_relayed");
         int events = c.operatorGet("/api/v1/auth-sessions/" + failed + "/timeline").getJsonArray("events").size();
         b.until(d -> b.all("#timeline tbody tr").size() == events, 20, "the whole timeline (" + events + " events)");
-        assertThat(b.textOf("#timeline")).doesNotContain(UiController.OPERATOR);
+        assertThat(b.textOf("#timeline")).doesNotContain(ControllerFixture.OPERATOR);
         b.shot("operators-3-session");
         b.size(Browser.PHONE);
         assertThat(b.fitsWidth()).as("the summary fits; wide tables scroll inside their box").isTrue();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.loginrelay.agent.testing.fakes.FakeGitHubApi;
 import dev.loginrelay.agent.testing.net.FakeInternet;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,10 +25,10 @@ class RealCopilotConnectPageTest {
 
     @Test
     void theConnectPageDrivesTheRealCopilotLoginToTheDeviceCodeAndToConnected() throws Exception {
-        assertThat(UiController.REPO.resolve(".clis/node_modules/.bin/copilot")).as("run scripts/install-clis.sh")
+        assertThat(ControllerFixture.REPO.resolve(".clis/node_modules/.bin/copilot")).as("run scripts/install-clis.sh")
             .isExecutable();
         try (FakeInternet net = FakeInternet.start(dir.resolve("net"));
-             UiController c = new UiController(dir)
+             ControllerFixture c = ControllerFixture.forPages(dir)
                  .spec(net.copilotOverlay("copilot-mitm"), "GitHub Copilot CLI (test proxy)");
              Browser b = new Browser(Files.createDirectories(dir.resolve("chromium-profile")))) {
             FakeGitHubApi github = net.idp().github().approveAfterPolls(Integer.MAX_VALUE).login("mona-page");

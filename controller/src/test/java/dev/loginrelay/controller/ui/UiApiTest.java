@@ -2,6 +2,7 @@ package dev.loginrelay.controller.ui;
 
 import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
 import dev.loginrelay.controller.ControllerConfig;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,12 +23,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class UiApiTest {
     @TempDir
     static Path dir;
-    static UiController c;
+    static ControllerFixture c;
 
     @BeforeAll
     static void start() throws Exception {
-        c = new UiController(dir).spec(FakeCliSpecs.loopback("fake-loopback", new JsonObject()), "Codex (fake CLI)")
-            .start();
+        c = ControllerFixture.forPages(dir)
+            .spec(FakeCliSpecs.loopback("fake-loopback", new JsonObject()), "Codex (fake CLI)").start();
     }
 
     @AfterAll
@@ -35,13 +36,13 @@ class UiApiTest {
         c.close();
     }
 
-    private static UiController.Response demoCreate(String user, String body) throws Exception {
+    private static ControllerFixture.Response demoCreate(String user, String body) throws Exception {
         return c.call("POST", "/ui/sessions", body, null, user == null ? Map.of() : Map.of("X-Demo-User", user));
     }
 
     @Test
     void demoEndpointCreatesASessionOfTheDemoUserWithItsToken() throws Exception {
-        UiController.Response r = demoCreate("demo-api1", "{\"provider\":\"fake-loopback\"}");
+        ControllerFixture.Response r = demoCreate("demo-api1", "{\"provider\":\"fake-loopback\"}");
 
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         JsonObject s = r.json();
@@ -58,7 +59,7 @@ class UiApiTest {
     @Test
     void demoEndpointRefusesRealUsersUnknownFieldsAndUnavailableProviders() throws Exception {
         assertThat(demoCreate(null, "{\"provider\":\"fake-loopback\"}").status()).isEqualTo(400);
-        UiController.Response alice = demoCreate("alice", "{\"provider\":\"fake-loopback\"}");
+        ControllerFixture.Response alice = demoCreate("alice", "{\"provider\":\"fake-loopback\"}");
         assertThat(alice.status()).isEqualTo(400);
         assertThat(alice.body()).contains("X-Demo-User must look like demo-");
         assertThat(demoCreate("demo-x", "{\"provider\":\"fake-loopback\",\"userId\":\"alice\"}").body())
@@ -69,7 +70,7 @@ class UiApiTest {
 
     @Test
     void listTakesATimeRangeAndRefusesBadInstants() throws Exception {
-        UiController.Response created = demoCreate("demo-range", "{\"provider\":\"fake-loopback\"}");
+        ControllerFixture.Response created = demoCreate("demo-range", "{\"provider\":\"fake-loopback\"}");
         String id = created.json().getString("id");
         String since = Instant.now().minusSeconds(3600).toString();
 
@@ -78,27 +79,27 @@ class UiApiTest {
             .isEmpty();
         assertThat(c.operatorGet("/api/v1/auth-sessions?until=2000-01-01T00:00:00%2B02:00")
             .getJsonArray("sessions")).isEmpty();
-        UiController.Response bad = c.call("GET", "/api/v1/auth-sessions?since=yesterday", null,
-            UiController.OPERATOR, Map.of());
+        ControllerFixture.Response bad = c.call("GET", "/api/v1/auth-sessions?since=yesterday", null,
+            ControllerFixture.OPERATOR, Map.of());
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.body()).contains("INVALID_INPUT").contains("since must be an ISO-8601 instant");
         assertThat(c.call("GET", "/api/v1/auth-sessions?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z",
-            null, UiController.OPERATOR, Map.of()).status()).isEqualTo(400);
+            null, ControllerFixture.OPERATOR, Map.of()).status()).isEqualTo(400);
 
         JsonObject counts = c.operatorGet("/api/v1/auth-sessions/counts?provider=fake-loopback&since=" + since);
         assertThat(counts.getJsonObject("counts").fieldNames()).contains("pending", "ready", "failed", "cancelled");
         assertThat(counts.getLong("total")).isGreaterThanOrEqualTo(1);
         assertThat(c.call("GET", "/api/v1/auth-sessions/counts", null, created.json().getString("sessionToken"),
             Map.of()).status()).as("counts are for operators").isEqualTo(403);
-        c.call("POST", "/api/v1/auth-sessions/" + id + "/cancel", null, UiController.OPERATOR, Map.of());
+        c.call("POST", "/api/v1/auth-sessions/" + id + "/cancel", null, ControllerFixture.OPERATOR, Map.of());
     }
 
     @Test
     void demoEndpointIsOffWithUiDemoFalse() throws Exception {
-        try (UiController off = new UiController(Files.createDirectories(dir.resolve("off")))) {
+        try (ControllerFixture off = ControllerFixture.forPages(Files.createDirectories(dir.resolve("off")))) {
             off.env.put("LOGINRELAY_UI_DEMO", "false");
             off.start();
-            UiController.Response r = off.call("POST", "/ui/sessions", "{\"provider\":\"codex\"}", null,
+            ControllerFixture.Response r = off.call("POST", "/ui/sessions", "{\"provider\":\"codex\"}", null,
                 Map.of("X-Demo-User", "demo-off"));
             assertThat(r.status()).isEqualTo(404);
             assertThat(r.body()).contains("LOGINRELAY_UI_DEMO=false");

@@ -1,6 +1,7 @@
 package dev.loginrelay.controller.ui;
 
 import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,8 +20,8 @@ class UiDemoRateLimitTest {
 
     @Test
     void theDemoBackendRefusesAFloodFromOneAddress(@TempDir Path dir) throws Exception {
-        try (UiController c = new UiController(dir).spec(FakeCliSpecs.loopback("fake-loopback", new JsonObject()),
-            "Codex (fake CLI)").start()) {
+        try (ControllerFixture c = ControllerFixture.forPages(dir)
+            .spec(FakeCliSpecs.loopback("fake-loopback", new JsonObject()), "Codex (fake CLI)").start()) {
             List<Integer> statuses = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
                 // Not a demo user: refused (400) after the limit is counted, so nothing is created meanwhile.
@@ -29,7 +30,7 @@ class UiDemoRateLimitTest {
             }
             assertThat(statuses.subList(0, 10)).containsOnly(400);
             assertThat(statuses.subList(10, 12)).as("after 10 in a minute").containsOnly(429);
-            UiController.Response r = c.call("POST", "/ui/sessions", "{\"provider\":\"fake-loopback\"}", null,
+            ControllerFixture.Response r = c.call("POST", "/ui/sessions", "{\"provider\":\"fake-loopback\"}", null,
                 Map.of("X-Demo-User", "demo-flood"));
             assertThat(r.status()).isEqualTo(429);
             assertThat(r.json().getJsonObject("error").getString("code")).isEqualTo("TOO_MANY_REQUESTS");
