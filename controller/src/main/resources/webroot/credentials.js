@@ -106,8 +106,10 @@ function recordHref(c) {
   return `#${encodeURIComponent(c.userId)}/${encodeURIComponent(c.provider)}`;
 }
 
-function sessionLink(id) {
-  return id ? h('a', { href: `operators.html#${encodeURIComponent(id)}`, class: 'mono' }, id) : '—';
+/** A link to the session's page; `short` shows the first 8 characters of its id (the full id in the tooltip). */
+function sessionLink(id, short) {
+  return id ? h('a', { href: `operators.html#${encodeURIComponent(id)}`, class: 'mono', title: id,
+    'aria-label': `Session ${id}` }, short ? id.slice(0, 8) : id) : '—';
 }
 
 async function loadList(gen) {
@@ -133,14 +135,14 @@ function renderRows(list) {
   $('credentials-caption').textContent = `${list.length} record${list.length === 1 ? '' : 's'}, latest change first`
     + (list.length >= LIST_LIMIT ? ` (first ${LIST_LIMIT})` : '');
   if (list.length === 0) {
-    fill(body, h('tr', { class: 'empty-row' }, h('td', { colspan: '11', class: 'empty' },
+    fill(body, h('tr', { class: 'empty-row' }, h('td', { colspan: '10', class: 'empty' },
       'No credentials in custody yet: a login that reaches ready puts its files here.')));
     return;
   }
   fill(body, list.map((c) => h('tr', { dataset: { user: c.userId, provider: c.provider, state: c.state } },
-    cell('User', {}, h('a', { href: recordHref(c), 'aria-label': `Credentials of ${c.userId} for ${c.provider}`,
+    cell('User', { class: 'nowrap' }, h('a', { href: recordHref(c), 'aria-label': `Credentials of ${c.userId} for ${c.provider}`,
       dataset: { focusKey: `rec-${c.userId}/${c.provider}` } }, c.userId)),
-    cell('Provider', {}, c.provider),
+    cell('Provider', { class: 'nowrap' }, c.provider),
     cell('Account', {}, account(c)),
     cell('State', {}, stateBadge(c.state)),
     cell('Refresh owner', {}, refreshOwner(c)),
@@ -148,8 +150,7 @@ function renderRows(list) {
     cell('Installed', { class: 'nowrap' }, c.state === 'installed' ? timeEl(c.installedAt) : timeEl(null)),
     cell('Revoked', { class: 'nowrap' }, c.state === 'revoked' ? timeEl(c.updatedAt) : timeEl(null)),
     cell('Expires', { class: 'nowrap' }, timeEl(c.expiresAt)),
-    cell('Version', { class: 'num' }, String(c.version)),
-    cell('Login', {}, sessionLink(c.sourceSessionId)))));
+    cell('Login', { class: 'nowrap' }, sessionLink(c.sourceSessionId, true)))));
 }
 
 async function loadDetail(rec, gen) {
@@ -188,7 +189,7 @@ function renderDetail(c) {
 }
 
 // Belt and braces: events hold metadata only; mask anything that still looks like a secret.
-const SECRET_KEYS = /^(state|code|user_code|device_code|code_verifier|password|secret|content|files)$|token$/i;
+const SECRET_KEYS = /^(state|code|user_code|device_code|code_verifier|password|secret|content)$|token$/i;
 
 function details(detail) {
   const entries = Object.entries(detail || {}).map(([k, v]) => [k, SECRET_KEYS.test(k) ? '<masked>' : v]);
@@ -205,7 +206,7 @@ function renderEvents(events) {
     cell('Event', { class: 'mono' }, e.kind),
     cell('Version', { class: 'num' }, e.version === null || e.version === undefined ? '—' : String(e.version)),
     cell('Workspace', { class: 'mono' }, e.workspace || '—'),
-    cell('Login', {}, sessionLink(e.sessionId)),
+    cell('Login', { class: 'nowrap' }, sessionLink(e.sessionId, true)),
     cell('Details', {}, details(e.detail)))));
 }
 

@@ -137,8 +137,8 @@ class RealGeminiCustodyThroughControllerTest {
             assertThat(ws.home.resolve(ACCOUNTS)).doesNotExist();
             assertThat(ws.home.resolve(SETTINGS)).as("the user's settings are theirs").exists();
             WorkspaceAgent.Result after = prompt(ws, net);
-            assertThat(after.output()).as("signed out after revoke")
-                .doesNotContain(FakeIdentityProvider.geminiModelReply());
+            assertThat(after.exitCode()).as("signed out after revoke: " + after.output()).isEqualTo(41);
+            assertThat(after.output()).doesNotContain(FakeIdentityProvider.geminiModelReply());
 
             seen.add(c.timeline(id).encode());
             seen.add(c.call("GET", ONE + "/events", null, ControllerFixture.OPERATOR).body());

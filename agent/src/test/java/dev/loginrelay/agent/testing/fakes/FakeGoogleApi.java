@@ -19,7 +19,8 @@ import static dev.loginrelay.agent.testing.fakes.FakeTokens.q;
  * oauth2.googleapis.com/tokeninfo} (google-auth-library's {@code getTokenInfo}, bearer token): only the issued
  * token passes. After the login, a prompt ({@code gemini -p}) goes to Code Assist's {@code streamGenerateContent} ({@code alt=sse}):
  * with the issued access token it answers one candidate whose text is {@link #MODEL_REPLY}, so a test can prove that a
- * CLI holding these credentials is signed in.
+ * CLI holding these credentials is signed in; {@code generateContent} answers the model router's JSON question
+ * first.
  */
 final class FakeGoogleApi {
     static final List<String> HOSTS = List.of("oauth2.googleapis.com", "www.googleapis.com",
@@ -27,6 +28,13 @@ final class FakeGoogleApi {
     /** Gemini CLI's built-in OAuth client. */
     static final String CLIENT_ID = "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com";
     static final String PROJECT = "fake-project-123";
+    /**
+     * A JSON request ({@code responseMimeType: application/json}: gemini's model router asks which model should
+     * answer, and retries on anything but JSON) gets this choice.
+     */
+    private static final String ROUTER_CHOICE = "{\"reasoning\":\"A short, bounded request.\","
+        + "\"model_choice\":\"flash\"}";
+    private static final String JSON_MIME = "\"responseMimeType\":\"application/json\"";
     private static final String SCOPES = "https://www.googleapis.com/auth/cloud-platform "
         + "https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile openid";
     /** What the fake model answers to any prompt. */
@@ -68,7 +76,8 @@ final class FakeGoogleApi {
             case "POST cloudcode-pa.googleapis.com/v1internal:streamGenerateContent":
                 return authorized(x) ? modelReply() : unauthorized();
             case "POST cloudcode-pa.googleapis.com/v1internal:generateContent":
-                return authorized(x) ? MitmProxy.Reply.json(200, modelChunk()) : unauthorized();
+                return authorized(x) ? MitmProxy.Reply.json(200, modelChunk(x.body().contains(JSON_MIME)
+                    ? ROUTER_CHOICE : MODEL_REPLY)) : unauthorized();
             case "POST cloudcode-pa.googleapis.com/v1internal:countTokens":
                 return authorized(x) ? MitmProxy.Reply.json(200, "{\"totalTokens\":5}") : unauthorized();
             default:
@@ -119,13 +128,13 @@ final class FakeGoogleApi {
     /** One server-sent event with the whole answer, as Code Assist streams it ({@code data: <json>}, blank line). */
     private static MitmProxy.Reply modelReply() {
         return new MitmProxy.Reply(200, Map.of("Content-Type", "text/event-stream"),
-            ("data: " + modelChunk() + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            ("data: " + modelChunk(MODEL_REPLY) + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    /** Code Assist's answer: one candidate whose text is {@link #MODEL_REPLY}. */
-    private static String modelChunk() {
+    /** Code Assist's answer: one candidate whose text is {@code text}. */
+    private static String modelChunk(String text) {
         return "{\"response\":{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":"
-            + q(MODEL_REPLY) + "}]},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":"
+            + q(text) + "}]},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":"
             + "{\"promptTokenCount\":5,\"candidatesTokenCount\":7,\"totalTokenCount\":12},"
             + "\"modelVersion\":\"gemini-2.5-pro\"},\"traceId\":\"fake-trace-1\"}";
     }
