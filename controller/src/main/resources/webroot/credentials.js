@@ -140,16 +140,17 @@ function renderRows(list) {
     return;
   }
   fill(body, list.map((c) => h('tr', { dataset: { user: c.userId, provider: c.provider, state: c.state } },
-    cell('User', { class: 'nowrap' }, h('a', { href: recordHref(c), 'aria-label': `Credentials of ${c.userId} for ${c.provider}`,
+    cell('User', { class: 'nowrap' }, h('a', { href: recordHref(c),
+      'aria-label': `Credentials of ${c.userId} for ${c.provider}`,
       dataset: { focusKey: `rec-${c.userId}/${c.provider}` } }, c.userId)),
     cell('Provider', { class: 'nowrap' }, c.provider),
     cell('Account', {}, account(c)),
     cell('State', {}, stateBadge(c.state)),
     cell('Refresh owner', {}, refreshOwner(c)),
-    cell('Created', { class: 'nowrap' }, timeEl(c.createdAt)),
-    cell('Installed', { class: 'nowrap' }, c.state === 'installed' ? timeEl(c.installedAt) : timeEl(null)),
-    cell('Revoked', { class: 'nowrap' }, c.state === 'revoked' ? timeEl(c.updatedAt) : timeEl(null)),
-    cell('Expires', { class: 'nowrap' }, timeEl(c.expiresAt)),
+    cell('Created', {}, timeEl(c.createdAt)),
+    cell('Installed', {}, c.state === 'installed' ? timeEl(c.installedAt) : timeEl(null)),
+    cell('Revoked', {}, c.state === 'revoked' ? timeEl(c.updatedAt) : timeEl(null)),
+    cell('Expires', {}, timeEl(c.expiresAt)),
     cell('Login', { class: 'nowrap' }, sessionLink(c.sourceSessionId, true)))));
 }
 

@@ -169,5 +169,6 @@ class CredentialsPageBrowserTest {
     }
 
     /** "2026-05-01 12:00:03 UTC" or "… UTC+02:00": a date, a 24-hour time and the zone. */
-    private static final String TIME = "\\d{4}-\\d{2}-\\d{2} ([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d UTC([+-]\\d{2}:\\d{2})?";
+    private static final String TIME =
+        "\\d{4}-\\d{2}-\\d{2} ([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d UTC([+-]\\d{2}:\\d{2})?";
 }

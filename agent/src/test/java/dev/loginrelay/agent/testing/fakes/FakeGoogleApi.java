@@ -17,10 +17,10 @@ import static dev.loginrelay.agent.testing.fakes.FakeTokens.q;
  * {@code listExperiments}. Usage statistics ({@code play.googleapis.com/log}) answer {@code 200 {}}.
  * A CLI that starts with cached credentials first checks its access token at {@code POST
  * oauth2.googleapis.com/tokeninfo} (google-auth-library's {@code getTokenInfo}, bearer token): only the issued
- * token passes. After the login, a prompt ({@code gemini -p}) goes to Code Assist's {@code streamGenerateContent} ({@code alt=sse}):
- * with the issued access token it answers one candidate whose text is {@link #MODEL_REPLY}, so a test can prove that a
- * CLI holding these credentials is signed in; {@code generateContent} answers the model router's JSON question
- * first.
+ * token passes. After the login, a prompt ({@code gemini -p}) goes to Code Assist's
+ * {@code streamGenerateContent} ({@code alt=sse}): with the issued access token it answers one candidate whose
+ * text is {@link #MODEL_REPLY}, so a test can prove that a CLI holding these credentials is signed in;
+ * {@code generateContent} answers the model router's JSON question first.
  */
 final class FakeGoogleApi {
     static final List<String> HOSTS = List.of("oauth2.googleapis.com", "www.googleapis.com",
