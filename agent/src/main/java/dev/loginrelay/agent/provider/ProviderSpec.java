@@ -88,7 +88,6 @@ public record ProviderSpec(String name, String displayName, boolean supported, S
         }
     }
 
-    /** A file written into the fresh HOME before the CLI starts. */
     /**
      * A file written into a login's fresh HOME before the CLI starts (0600).
      *
