@@ -401,7 +401,9 @@ function renderDetail(s) {
       row('Deadline', timeEl(s.deadlineAt)), row('Finished', timeEl(s.finishedAt)), row('Took', took),
       row('Agent', s.agentId && h('span', { class: 'mono', id: 'agent-id' }, s.agentId)),
       row('Browser VM', s.browserVmId), row('VM address', s.vmIp),
-      row('Account', (a.email || a.login) ? `${a.email || a.login}${a.plan ? ` (plan ${a.plan})` : ''}` : null)),
+      row('Account', (a.email || a.login) ? `${a.email || a.login}${a.plan ? ` (plan ${a.plan})` : ''}` : null),
+      row('Credentials', h('a', { id: 'credentials-link', href: `credentials.html#${encodeURIComponent(s.userId)}/${
+        encodeURIComponent(s.provider)}` }, `In custody for ${s.userId} and ${s.provider}`))),
     s.error ? h('div', { class: 'result bad', id: 'detail-failure' },
       h('h2', { class: 'result-h' }, 'Why it ended'),
       h('p', {}, explainError(s.error.code)),

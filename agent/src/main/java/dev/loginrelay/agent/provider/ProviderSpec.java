@@ -88,8 +88,13 @@ public record ProviderSpec(String name, String displayName, boolean supported, S
         }
     }
 
-    /** A file written into the fresh HOME before the CLI starts. */
-    public record SeedFile(String path, String content) {
+    /**
+     * A file written into a login's fresh HOME before the CLI starts (0600).
+     *
+     * @param workspace also needed where the login is installed: merged into a workspace HOME on install (missing
+     *                  JSON keys added, the user's values kept)
+     */
+    public record SeedFile(String path, String content, boolean workspace) {
         public SeedFile {
             Objects.requireNonNull(path, "files[].path");
             Objects.requireNonNull(content, "files[].content");

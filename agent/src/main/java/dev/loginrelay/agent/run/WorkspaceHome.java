@@ -45,11 +45,12 @@ public final class WorkspaceHome {
         Path home = home();
         return vertx.executeBlocking(() -> {
             int n = CredentialFiles.write(home, files, spec.success().credentialFiles());
+            int settings = WorkspaceSettings.apply(home, spec);
             Map<String, String> env = environment(home, spec);
             Verifier.Result r = Verifier.verify(spec, home, env, Instant.EPOCH, config.runPath(),
                 spec.timeouts().finishSeconds() * 1000L);
-            log.info("workspace provider={} installed {} credential files into {}; verified={}", spec.name(), n, home,
-                r.ok());
+            log.info("workspace provider={} installed {} credential files into {} ({} settings files added to); "
+                + "verified={}", spec.name(), n, home, settings, r.ok());
             return new JsonObject().put("provider", spec.name()).put("installed", n).put("verified", r.ok())
                 .put("code", r.errorCode()).put("message", r.message())
                 .put("account", r.account() == null ? new JsonObject() : r.account());

@@ -38,20 +38,41 @@ final class WorkspaceAgent implements AutoCloseable {
 
     /** Runs {@code codex login status} against this workspace's HOME, as the user's own shell would. */
     Result codexLoginStatus() throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(ControllerFixture.REPO.resolve(".clis/node_modules/.bin/codex")
-            .toString(), "login", "status").redirectErrorStream(true).directory(home.toFile());
+        return cli(List.of("codex", "login", "status"), Map.of("CODEX_HOME", home.resolve(".codex").toString(),
+            "HTTPS_PROXY", "http://127.0.0.1:9", "NO_PROXY", "127.0.0.1,localhost"), 60);
+    }
+
+    /**
+     * Runs an installed CLI ({@code argv[0]} from {@code .clis}) in this workspace's HOME with only {@code HOME},
+     * {@code PATH} and {@code env}, stdin from /dev/null, as the user's own shell would; waits at most
+     * {@code seconds}.
+     */
+    Result cli(List<String> argv, Map<String, String> env, int seconds) throws IOException, InterruptedException {
+        Path bin = ControllerFixture.REPO.resolve(".clis/node_modules/.bin");
+        List<String> command = new java.util.ArrayList<>(argv);
+        command.set(0, bin.resolve(argv.get(0)).toString());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).directory(home.toFile());
         pb.environment().clear();
-        pb.environment().putAll(Map.of("HOME", home.toString(), "CODEX_HOME", home.resolve(".codex").toString(),
-            "PATH", ControllerFixture.REPO.resolve(".clis/node_modules/.bin") + ":/usr/local/bin:/usr/bin:/bin",
-            "HTTPS_PROXY", "http://127.0.0.1:9", "NO_PROXY", "127.0.0.1,localhost"));
+        pb.environment().putAll(Map.of("HOME", home.toString(),
+            "PATH", bin + ":/usr/local/bin:/usr/bin:/bin"));
+        pb.environment().putAll(env);
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        p.getInputStream().transferTo(out);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        Thread reader = new Thread(() -> {
+            try {
+                p.getInputStream().transferTo(out);
+            } catch (IOException e) {
+                // the process was killed: what was read so far is the output
+            }
+        }, "workspace-cli-output");
+        reader.start();
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("codex login status did not finish in 60 s");
+            throw new AssertionError(String.join(" ", argv) + " did not finish in " + seconds + " s: " + out);
         }
+        reader.join(5_000);
         return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8));
     }
 

@@ -138,6 +138,11 @@ public final class FakeIdentityProvider implements MitmProxy.Handler, AutoClosea
         return google.code;
     }
 
+    /** What the fake Gemini model (Code Assist's {@code streamGenerateContent}) answers a signed-in CLI. */
+    public static String geminiModelReply() {
+        return FakeGoogleApi.MODEL_REPLY;
+    }
+
     /** Every code and token this fake issued, plus the PKCE verifiers the CLIs sent: none may show up anywhere. */
     public List<String> issuedSecrets() {
         List<String> out = new ArrayList<>(List.of(codex.authorizationCode(), codex.accessToken(),
