@@ -2,6 +2,7 @@ package dev.loginrelay.controller.ui;
 
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,21 +29,21 @@ class CredentialsPageBrowserTest {
     private static final String PLANT = "planted-access-token-" + Long.toHexString(System.nanoTime());
     @TempDir
     static Path dir;
-    static UiController c;
+    static ControllerFixture c;
     static Browser b;
     static String held;
     static String revoked;
 
     @BeforeAll
     static void start() throws Exception {
-        c = new UiController(dir).spec(FakeCliSpecs.loopback("fake-loopback", new JsonObject()
+        c = ControllerFixture.forPages(dir).spec(FakeCliSpecs.loopback("fake-loopback", new JsonObject()
             .put("FAKECLI_PLANT", PLANT)), "Codex (fake CLI)").start();
         held = login("cr-ada");
         revoked = login("cr-bob");
         awaitCustody("cr-ada");
         awaitCustody("cr-bob");
-        UiController.Response r = c.call("DELETE", "/api/v1/credentials/cr-bob/fake-loopback", null,
-            UiController.API_KEY, Map.of());
+        ControllerFixture.Response r = c.call("DELETE", "/api/v1/credentials/cr-bob/fake-loopback", null,
+            ControllerFixture.API_KEY, Map.of());
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         b = new Browser(Files.createDirectories(dir.resolve("chromium-profile")));
     }
@@ -61,9 +62,9 @@ class CredentialsPageBrowserTest {
     private static String login(String user) throws Exception {
         String id = c.create("fake-loopback", user).getString("id");
         String authUrl = c.awaitStatus(id, "awaiting_user", 60).getString("authUrl");
-        UiController.Response r = c.call("POST", "/api/v1/auth-sessions/" + id + "/callback",
+        ControllerFixture.Response r = c.call("POST", "/api/v1/auth-sessions/" + id + "/callback",
             new JsonObject().put("url", FakeBrowser.callbackFor(authUrl, "code=ok&state={state}")).encode(),
-            UiController.API_KEY, Map.of());
+            ControllerFixture.API_KEY, Map.of());
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         c.awaitStatus(id, "ready", 60);
         return id;
@@ -73,7 +74,7 @@ class CredentialsPageBrowserTest {
     private static void awaitCustody(String user) throws Exception {
         String path = "/api/v1/credentials/" + user + "/fake-loopback/status";
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (c.call("GET", path, null, UiController.OPERATOR, Map.of()).status() != 200) {
+        while (c.call("GET", path, null, ControllerFixture.OPERATOR, Map.of()).status() != 200) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no custody record for " + user);
             }
@@ -86,7 +87,7 @@ class CredentialsPageBrowserTest {
         b.open(c.url("/operators.html"));
         b.js("sessionStorage.clear();");
         b.driver.navigate().refresh();
-        b.visible("#op-token", 20).sendKeys(UiController.OPERATOR);
+        b.visible("#op-token", 20).sendKeys(ControllerFixture.OPERATOR);
         b.find("#token-form button[type='submit']").click();
         b.visible("#sessions tbody tr[data-id]", 20);
     }
@@ -163,7 +164,7 @@ class CredentialsPageBrowserTest {
         b.find("#token-form button[type='submit']").click();
         assertThat(b.visible("#token-error", 20).getText()).contains("not accepted");
         assertThat(b.find("#list").isDisplayed()).isFalse();
-        b.find("#op-token").sendKeys(UiController.OPERATOR);
+        b.find("#op-token").sendKeys(ControllerFixture.OPERATOR);
         b.find("#token-form button[type='submit']").click();
         b.visible(row("cr-ada"), 20);
     }
