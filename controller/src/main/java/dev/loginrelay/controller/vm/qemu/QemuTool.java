@@ -261,7 +261,10 @@ public final class QemuTool {
         JsonObject line = new JsonObject();
         AtomicReference<Object> fullBuildS = new AtomicReference<>();
         return blocking(() -> {
-            QemuVm.deleteTree(options.work());
+            // what an earlier run left; only the names this tool makes, whatever else --work holds
+            for (String made : List.of("bundle", "providers.tar", "golden-src", "golden", "clone-a", "clone-b")) {
+                QemuVm.destroy(options.work().resolve(made)); // kills a qemu left running there, deletes the rest
+            }
             fullBuildS.set(new JsonObject(Files.readString(config.imageDir().resolve("manifest.json")))
                 .getValue("buildDurationSeconds"));
             return bundle();
