@@ -63,8 +63,7 @@ final class QemuGolden {
         String tarHash = "-";
         if (c.providersDir() != null) {
             tar = Files.createTempFile(golden, ".providers-", ".tar");
-            run(List.of("tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner",
-                "-C", c.providersDir().toString(), "-cf", tar.toString(), "."), 60);
+            pack(c.providersDir(), tar);
             tarHash = sha256(Files.readAllBytes(tar));
         }
         String manifest = Files.readString(c.imageDir().resolve("manifest.json"));
@@ -79,6 +78,15 @@ final class QemuGolden {
             tar = dir.resolve("providers.tar");
         }
         return new Plan(dir, key, accel, tar);
+    }
+
+    /**
+     * Packs a providers dir into the bundle a cold boot gives the guest through fw_cfg; deterministically (names
+     * sorted, times and owners zeroed), so its hash is its content's.
+     */
+    static void pack(Path providersDir, Path tar) throws IOException, InterruptedException {
+        run(List.of("tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner",
+            "-C", providersDir.toString(), "-cf", tar.toString(), "."), 60);
     }
 
     /** The base {@code plan} found ready on disk. */

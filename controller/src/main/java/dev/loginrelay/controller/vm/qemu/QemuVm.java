@@ -44,12 +44,49 @@ final class QemuVm {
     }
 
     /**
-     * Starts qemu on a fresh overlay of {@code backing}: the image's {@code rootfs.ext4} for a cold boot, which reads
-     * {@code token} (and {@code providersTar}, when not null) through fw_cfg, or a golden snapshot's
-     * {@code disk.qcow2} with {@code incoming}, waiting for its memory state ({@link #restore}). The agent's port is
-     * forwarded to a free 127.0.0.1 port; should something take that port before qemu binds it, another is tried.
+     * What a cold-booted guest reads through fw_cfg, under {@code opt/dev.loginrelay/} ({@code loginrelay-vmconfig}
+     * in the image copies each to {@code /run/loginrelay}): the one list of names on the host side.
      */
-    static Running launch(QemuPoolConfig c, String accel, Path dir, Secret token, Path backing, Path providersTar,
+    enum FwCfg {
+        /** The agent's bearer token (required: without it the agent does not start). */
+        TOKEN("agent.token"),
+        /** {@code LOGINRELAY_AGENT_*} overrides of the image's {@code /etc/loginrelay/agent.env}. */
+        AGENT_ENV("agent.env"),
+        /** Extra provider specs and their files, unpacked into the agent's providers dir. */
+        PROVIDERS("providers.tar");
+
+        static final String PREFIX = "opt/dev.loginrelay/";
+        private final String file;
+
+        FwCfg(String file) {
+            this.file = file;
+        }
+
+        /** The name the guest sees under {@code /sys/firmware/qemu_fw_cfg/by_name/opt/dev.loginrelay/}. */
+        String file() {
+            return file;
+        }
+
+        String option(Path source) {
+            return "name=" + PREFIX + file + ",file=" + source;
+        }
+    }
+
+    /**
+     * A cold boot's optional per-VM files besides the token (null = not given): the providers bundle and an
+     * {@code agent.env}.
+     */
+    record GuestFiles(Path providersTar, Path agentEnv) {
+        static final GuestFiles NONE = new GuestFiles(null, null);
+    }
+
+    /**
+     * Starts qemu on a fresh overlay of {@code backing}: the image's {@code rootfs.ext4} for a cold boot, which reads
+     * {@code token} (and {@code files}) through fw_cfg, or a golden snapshot's {@code disk.qcow2} with
+     * {@code incoming}, waiting for its memory state ({@link #restore}). The agent's port is forwarded to a free
+     * 127.0.0.1 port; should something take that port before qemu binds it, another is tried.
+     */
+    static Running launch(QemuPoolConfig c, String accel, Path dir, Secret token, Path backing, GuestFiles files,
                           boolean incoming) throws IOException, InterruptedException {
         Files.createDirectories(dir.getParent());
         // 0700: the dir holds the token and the monitor sockets, which drive the VM as root would
@@ -62,30 +99,9 @@ final class QemuVm {
             dir.resolve("disk.qcow2").toString()), Duration.ofSeconds(60));
         for (int attempt = 1; ; attempt++) {
             int port = freePort();
-            List<String> args = new ArrayList<>(List.of(c.qemu().toString(), "-name", "loginrelay-" + dir.getFileName(),
-                "-machine", "q35", "-accel", accel, "-cpu", "max", "-smp", Integer.toString(c.cpus()),
-                "-m", Integer.toString(c.memMb()), "-display", "none", "-no-user-config", "-nodefaults",
-                "-daemonize", "-pidfile", dir.resolve("qemu.pid").toString(),
-                "-kernel", c.imageDir().resolve("vmlinuz").toString(),
-                "-initrd", c.imageDir().resolve("initrd.img").toString(),
-                "-append", "root=/dev/vda rw console=ttyS0 quiet",
-                "-drive", "file=" + dir.resolve("disk.qcow2") + ",if=virtio,format=qcow2",
-                "-nic", c.egress().nicOptions(port),
-                "-device", "virtio-rng-pci",
-                "-chardev", "socket,id=qga0,path=" + dir.resolve("qga.sock") + ",server=on,wait=off",
-                "-device", "virtio-serial", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
-                "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=off",
-                "-serial", "file:" + dir.resolve("console.log")));
-            if (incoming) {
-                args.addAll(List.of("-incoming", "defer"));
-            } else {
-                args.addAll(List.of("-fw_cfg", "name=opt/dev.loginrelay/agent.token,file=" + tokenFile));
-                if (providersTar != null) {
-                    args.addAll(List.of("-fw_cfg", "name=opt/dev.loginrelay/providers.tar,file=" + providersTar));
-                }
-            }
             try {
-                run(args, Duration.ofSeconds(60)); // -daemonize: returns once qemu is set up
+                // -daemonize: returns once qemu is set up
+                run(command(c, accel, dir, port, files, incoming), Duration.ofSeconds(60));
             } catch (IOException e) {
                 if (attempt < 3 && String.valueOf(e.getMessage()).contains("forwarding rule")) {
                     continue; // the port was taken between our check and qemu's bind
@@ -96,6 +112,42 @@ final class QemuVm {
             Files.writeString(dir.resolve("vm.json"), new JsonObject().put("port", port).put("pid", pid).encode());
             return new Running(dir, port, pid);
         }
+    }
+
+    /**
+     * The qemu command line of the VM in {@code dir} (its overlay {@code disk.qcow2}, sockets, console and
+     * {@code token} there), the agent's 7070 forwarded to {@code 127.0.0.1:port}: the one copy, for the provider's
+     * VMs and {@code QemuTool}'s alike. A cold boot gives the guest its per-VM files through fw_cfg; an
+     * {@code incoming} VM waits for a saved state instead (it resumes with the snapshot's, and is re-keyed after).
+     */
+    static List<String> command(QemuPoolConfig c, String accel, Path dir, int port, GuestFiles files,
+                                boolean incoming) {
+        List<String> args = new ArrayList<>(List.of(c.qemu().toString(), "-name", "loginrelay-" + dir.getFileName(),
+            "-machine", "q35", "-accel", accel, "-cpu", "max", "-smp", Integer.toString(c.cpus()),
+            "-m", Integer.toString(c.memMb()), "-display", "none", "-no-user-config", "-nodefaults",
+            "-daemonize", "-pidfile", dir.resolve("qemu.pid").toString(),
+            "-kernel", c.imageDir().resolve("vmlinuz").toString(),
+            "-initrd", c.imageDir().resolve("initrd.img").toString(),
+            "-append", "root=/dev/vda rw console=ttyS0 quiet",
+            "-drive", "file=" + dir.resolve("disk.qcow2") + ",if=virtio,format=qcow2",
+            "-nic", c.egress().nicOptions(port),
+            "-device", "virtio-rng-pci",
+            "-chardev", "socket,id=qga0,path=" + dir.resolve("qga.sock") + ",server=on,wait=off",
+            "-device", "virtio-serial", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
+            "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=off",
+            "-serial", "file:" + dir.resolve("console.log")));
+        if (incoming) {
+            args.addAll(List.of("-incoming", "defer"));
+        } else {
+            args.addAll(List.of("-fw_cfg", FwCfg.TOKEN.option(dir.resolve("token"))));
+            if (files.agentEnv() != null) {
+                args.addAll(List.of("-fw_cfg", FwCfg.AGENT_ENV.option(files.agentEnv())));
+            }
+            if (files.providersTar() != null) {
+                args.addAll(List.of("-fw_cfg", FwCfg.PROVIDERS.option(files.providersTar())));
+            }
+        }
+        return args;
     }
 
     /**
@@ -126,9 +178,10 @@ final class QemuVm {
     /**
      * Loads {@code state} into a VM started with {@code incoming}, resumes it, sets its clock, then (guest
      * {@code loginrelay-restored}, secrets on stdin) reseeds its kernel RNG with 64 bytes from this host and gives
-     * its agent {@code token}. Until then the clone's RNG is its siblings'.
+     * its agent {@code token}. Until then the clone's RNG is its siblings'. Returns what the hook printed: the
+     * clone's first kernel UUID after the reseed.
      */
-    static void restore(Running vm, Path state, Secret token, long deadlineNanos)
+    static String restore(Running vm, Path state, Secret token, long deadlineNanos)
         throws IOException, InterruptedException {
         try (QemuMonitor qmp = QemuMonitor.qmp(vm.dir().resolve("qmp.sock"), MONITOR_TIMEOUT)) {
             qmp.executeObject("migrate-incoming", new JsonObject().put("uri", "exec:cat " + quoted(state)),
@@ -159,7 +212,7 @@ final class QemuVm {
                         throw new IOException("loginrelay-restored failed in the guest (exit " + st.getValue("exitcode")
                             + "): " + decode(st.getString("err-data")));
                     }
-                    return;
+                    return decode(st.getString("out-data"));
                 }
                 check(deadlineNanos, "reseeding and re-keying the clone");
                 Thread.sleep(POLL_MS);

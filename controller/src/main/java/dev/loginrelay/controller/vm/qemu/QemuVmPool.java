@@ -3,7 +3,6 @@ package dev.loginrelay.controller.vm.qemu;
 import dev.loginrelay.controller.vm.VmPoolContext;
 import dev.loginrelay.controller.vm.VmPoolFactory;
 import dev.loginrelay.controller.agents.AgentClient;
-import dev.loginrelay.controller.agents.AgentError;
 import dev.loginrelay.controller.agents.AgentHandle;
 import dev.loginrelay.controller.vm.CachedFuture;
 import dev.loginrelay.controller.vm.CliCatalog;
@@ -60,9 +59,6 @@ public final class QemuVmPool implements VmPool {
     private static final Duration GOLDEN_DOCTOR = Duration.ofMinutes(5);
     private static final Logger log = LoggerFactory.getLogger(QemuVmPool.class);
     private static final Pattern VM_ID = Pattern.compile("qemu-[a-z0-9]{4,32}");
-    private static final long POLL_MS = 500;
-    private static final long REKEY_POLL_MS = 200;
-    private static final long REKEY_NANOS = Duration.ofSeconds(30).toNanos();
     private static final Duration CATALOG_TTL = Duration.ofMinutes(10);
     private static final Duration FOREVER = Duration.ofDays(365 * 100);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -70,6 +66,7 @@ public final class QemuVmPool implements VmPool {
     private final Vertx vertx;
     private final QemuPoolConfig config;
     private final AgentClient client;
+    private final QemuAgentReady ready;
     private final boolean ownsClient;
     /** Live VMs this provider made or found and has not released. */
     private final Map<String, AgentHandle> live = new ConcurrentHashMap<>();
@@ -90,6 +87,7 @@ public final class QemuVmPool implements VmPool {
         this.vertx = vertx;
         this.config = config;
         this.client = client;
+        this.ready = new QemuAgentReady(vertx, client);
         this.ownsClient = ownsClient;
         this.base = new CachedFuture<>(FOREVER, this::prepare);
         this.catalog = new CachedFuture<>(CATALOG_TTL, this::doctor);
@@ -113,16 +111,16 @@ public final class QemuVmPool implements VmPool {
         long deadline = t0 + config.startTimeout().toNanos();
         return vertx.executeBlocking(() -> {
             QemuVm.Running vm = b.snapshot()
-                ? QemuVm.launch(config, b.accel(), dir, token, b.disk(), null, true)
+                ? QemuVm.launch(config, b.accel(), dir, token, b.disk(), QemuVm.GuestFiles.NONE, true)
                 : QemuVm.launch(config, b.accel(), dir, token, config.imageDir().resolve("rootfs.ext4"),
-                    b.providersTar(), false);
+                    new QemuVm.GuestFiles(b.providersTar(), null), false);
             if (b.snapshot()) {
                 QemuVm.restore(vm, b.state(), token, deadline);
             }
             return new AgentHandle(vmId, "http://127.0.0.1:" + vm.port(), token, vmId, "127.0.0.1");
         }, false)
-            .compose(h -> awaitHealth(h, dir, deadline))
-            .compose(h -> awaitOwnToken(h, Math.min(deadline, System.nanoTime() + REKEY_NANOS)))
+            .compose(h -> ready.health(h, dir, deadline, config.startTimeout()))
+            .compose(h -> ready.ownToken(h, deadline))
             .recover(e -> startFailed(vmId, dir, b, e))
             .onSuccess(h -> {
                 live.put(vmId, h);
@@ -163,7 +161,7 @@ public final class QemuVmPool implements VmPool {
             work.set(QemuGolden.workDir(plan));
             preparing.set(work.get().resolve("src"));
             return QemuVm.launch(config, plan.accel(), work.get().resolve("src"), token,
-                config.imageDir().resolve("rootfs.ext4"), plan.providersTar(), false);
+                config.imageDir().resolve("rootfs.ext4"), new QemuVm.GuestFiles(plan.providersTar(), null), false);
         }, false)
             .compose(src -> checkAndSave(plan, work.get(), src, token, t0, deadline))
             .onComplete(done -> preparing.set(null))
@@ -183,7 +181,7 @@ public final class QemuVmPool implements VmPool {
                                                  long t0, long deadline) {
         AgentHandle h = new AgentHandle("golden", "http://127.0.0.1:" + src.port(), token, "golden", "127.0.0.1");
         AtomicLong healthy = new AtomicLong();
-        return awaitHealth(h, src.dir(), deadline)
+        return ready.health(h, src.dir(), deadline, config.startTimeout())
             .compose(ok -> {
                 healthy.set(System.nanoTime());
                 return client.doctor(h, GOLDEN_DOCTOR); // every pinned CLI's --version, under emulation
@@ -206,33 +204,6 @@ public final class QemuVmPool implements VmPool {
 
     private static long ms(long nanos) {
         return nanos / 1_000_000;
-    }
-
-    /**
-     * An authenticated call with this VM's own token, proof that a restored clone was re-keyed: until its agent has
-     * handled the SIGHUP it still holds the snapshot's token and answers 401, so a 401 is retried for a while.
-     */
-    private Future<AgentHandle> awaitOwnToken(AgentHandle h, long deadline) {
-        return client.providers(h).map(ok -> h).recover(e -> {
-            boolean stale = e.getCause() instanceof AgentError a && a.httpStatus() == 401;
-            if (!stale || System.nanoTime() > deadline) {
-                return Future.failedFuture(e);
-            }
-            return vertx.timer(REKEY_POLL_MS).compose(v -> awaitOwnToken(h, deadline));
-        });
-    }
-
-    private Future<AgentHandle> awaitHealth(AgentHandle h, Path dir, long deadline) {
-        return client.health(h).map(ok -> h).recover(e -> {
-            if (QemuVm.load(dir).isEmpty()) {
-                return Future.failedFuture("qemu exited before the agent answered /health");
-            }
-            if (System.nanoTime() > deadline) {
-                return Future.failedFuture("the agent did not answer /health within "
-                    + config.startTimeout().toSeconds() + " s: " + e.getMessage());
-            }
-            return vertx.timer(POLL_MS).compose(v -> awaitHealth(h, dir, deadline));
-        });
     }
 
     private <T> Future<T> startFailed(String vmId, Path dir, QemuGolden.Base b, Throwable why) {
