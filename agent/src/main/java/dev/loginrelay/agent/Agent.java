@@ -28,7 +28,7 @@ public final class Agent extends VerticleBase {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
 
     private final AgentConfig config;
-    /** Swapped by {@link #reloadToken()}; read by the bearer check on every request. */
+    /** Swapped by {@link #reloadToken()} and {@code PUT /api/v1/token}; read by the bearer check on every request. */
     private final AtomicReference<Secret> token;
     private final ProviderCatalog catalog;
     private RunService runs;
@@ -54,7 +54,7 @@ public final class Agent extends VerticleBase {
         AgentRoutes routes = new AgentRoutes(vertx, runs, new WorkspaceHome(vertx, config, catalog), catalog, doctor,
             version());
         return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
-            .requestHandler(routes.router(token::get))
+            .requestHandler(routes.router(token::get, token::set))
             .invalidRequestHandler(dev.loginrelay.agent.api.RequestGuard::invalidRequest)
             .exceptionHandler(dev.loginrelay.agent.api.RequestGuard::connectionError)
             .listen()
