@@ -49,7 +49,8 @@ class TokenReplaceTest {
         Agent agent = agentWithToken(BOOTSTRAP);
 
         HttpResponse<String> r = put(agent, BOOTSTRAP, "{\"token\":\"" + OWN + "\"}");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"replaced\":true}");
 
         assertThat(status(agent, BOOTSTRAP)).as("the pool's shared token stops working").isEqualTo(401);
         assertThat(status(agent, OWN)).isEqualTo(200);

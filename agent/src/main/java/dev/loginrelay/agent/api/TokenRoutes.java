@@ -43,6 +43,6 @@ final class TokenRoutes {
         }
         replace.accept(Secret.of(s));
         log.info("API token replaced through the API; the previous one no longer works");
-        ctx.response().setStatusCode(204).end();
+        Replies.json(ctx, 200, new JsonObject().put("replaced", true));
     }
 }
