@@ -116,8 +116,9 @@ public final class KubernetesVmPool implements VmPool {
         String name = SandboxApi.claimName(sessionId);
         long t0 = System.nanoTime();
         long deadline = t0 + config.readyTimeout().toNanos();
+        // ordered: claims are made in the order sessions were admitted, which is the order the cluster binds them
         return vertx.executeBlocking(() -> api.create(SandboxApi.claim(sessionId, config.replica(),
-                config.warmPool(), config.claimTtl())), false)
+                config.warmPool(), config.claimTtl())), true)
             .compose(created -> {
                 log.info("session={} claim={} created on warm pool {}", sessionId, name, config.warmPool());
                 return waiter.await(name, deadline);
