@@ -70,10 +70,15 @@ public final class Agent extends VerticleBase {
             });
     }
 
+    /**
+     * Closes the API first, then cancels the live runs: a controller following a run sees its agent go away (and
+     * fails the session {@code AGENT_LOST}) rather than a cancel nobody asked for, when the agent's VM or pod is
+     * stopped under a live login (SIGTERM: a node drain, an eviction, a deleted sandbox).
+     */
     @Override
     public Future<?> stop() {
-        Future<Void> killed = runs == null ? Future.succeededFuture() : runs.shutdown();
-        return killed.compose(v -> server == null ? Future.<Void>succeededFuture() : server.close());
+        Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+        return closed.eventually(() -> runs == null ? Future.succeededFuture() : runs.shutdown());
     }
 
     /**

@@ -166,14 +166,19 @@ class KubernetesBackendTest {
     @Test
     void sandboxDeletedUnderALiveSessionFailsItAgentLost() throws Exception {
         ControllerFixture c = controller(1, 4).start();
-        String[] s = create(c, "user-lost");
-        c.awaitStatus(s[0], s[1], "awaiting_user", 60);
+        String[] lost = create(c, "user-node-lost");
+        String[] evicted = create(c, "user-evicted");
+        c.awaitStatus(lost[0], lost[1], "awaiting_user", 60);
+        c.awaitStatus(evicted[0], evicted[1], "awaiting_user", 60);
 
-        cluster.deleteSandboxOf(claimOf(s[0]));
-        JsonObject failed = c.awaitSession(s[0], s[1], v -> v.getBoolean("terminal"), 60);
-        assertThat(failed.getString("status")).isEqualTo("failed");
-        assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("AGENT_LOST");
-        awaitClaimGone(s[0]);
+        cluster.deleteSandboxOf(claimOf(lost[0]), true);
+        cluster.deleteSandboxOf(claimOf(evicted[0]), false);
+        for (String[] s : List.of(lost, evicted)) {
+            JsonObject failed = c.awaitSession(s[0], s[1], v -> v.getBoolean("terminal"), 60);
+            assertThat(failed.getString("status")).as("%s: %s", s[0], failed).isEqualTo("failed");
+            assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("AGENT_LOST");
+            awaitClaimGone(s[0]);
+        }
     }
 
     private static int status(String url, String bearer) throws Exception {

@@ -199,9 +199,10 @@ public final class FakeSandboxCluster implements AutoCloseable {
 
     private void stop(String name) throws Exception {
         Sandbox s = sandboxes.remove(name);
-        // The pod's address goes first (as when its node is lost): nothing the agent does on its way down is seen.
         s.network.cut();
-        vertx.undeploy(s.agent.deploymentID()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        if (vertx.deploymentIDs().contains(s.agent.deploymentID())) {
+            vertx.undeploy(s.agent.deploymentID()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
         client.genericKubernetesResources(SANDBOXES).inNamespace(NAMESPACE).withName(name).delete();
     }
 
@@ -219,13 +220,23 @@ public final class FakeSandboxCluster implements AutoCloseable {
         return client.genericKubernetesResources(CLAIMS).inNamespace(NAMESPACE).list().getItems();
     }
 
-    /** Deletes a sandbox as an operator (or a node failure) would, under whatever session uses it. */
-    public void deleteSandboxOf(String claim) {
+    /**
+     * Deletes a sandbox under whatever session uses it: {@code abrupt}, its address goes first, as when its node is
+     * lost; else its agent is stopped in order first (a pod's SIGTERM: an eviction, a node drain).
+     */
+    public void deleteSandboxOf(String claim, boolean abrupt) throws Exception {
         GenericKubernetesResource c = client.genericKubernetesResources(CLAIMS).inNamespace(NAMESPACE)
             .withName(claim).get();
         @SuppressWarnings("unchecked")
         String sandbox = (String) ((Map<String, Object>) ((Map<String, Object>) c.getAdditionalProperties()
             .get("status")).get("sandbox")).get("name");
+        if (!abrupt) {
+            synchronized (this) {
+                Sandbox s = sandboxes.get(sandbox);
+                vertx.undeploy(s.agent.deploymentID()).toCompletionStage().toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            }
+        }
         client.genericKubernetesResources(SANDBOXES).inNamespace(NAMESPACE).withName(sandbox).delete();
     }
 
