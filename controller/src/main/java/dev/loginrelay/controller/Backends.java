@@ -15,7 +15,7 @@ import java.util.Map;
 
 /** The VM back-ends this controller is built with; {@code LOGINRELAY_VM_PROVIDER} picks one by name. */
 public final class Backends {
-    /** {@code local} (the default), {@code static} (alias of {@code fixed}'s name), {@code qemu}, {@code kubernetes}. */
+    /** {@code local} (the default), {@code static} (alias {@code fixed}), {@code qemu}, {@code kubernetes}. */
     public static final VmPools ALL = new VmPools(List.of(new LocalVmPool.Factory(), new FixedVmPool.Factory(),
         new QemuVmPool.Factory(), new KubernetesVmPool.Factory()));
 

@@ -142,7 +142,8 @@ class KubernetesBackendTest {
         login(c, first); // its claim is deleted: the cluster has room for the next one
         awaitClaimGone(first[0]);
         c.awaitStatus(second[0], second[1], "awaiting_user", 60);
-        assertThat(c.get(third[0], third[1]).getString("status")).as("the later click still waits").isEqualTo("pending");
+        assertThat(c.get(third[0], third[1]).getString("status")).as("the later click still waits")
+            .isEqualTo("pending");
         login(c, second);
         login(c, third);
         assertThat(cluster.bound.get(claimOf(second[0]))).isBefore(cluster.bound.get(claimOf(third[0])));

@@ -90,8 +90,9 @@ class KubernetesScaleTest {
 
             Arrays.sort(clickToLink);
             String report = String.format("KUBERNETES-SIM click-to-link with a warm sandbox (ms, %d clicks): min %d, "
-                    + "median %d, max %d%nKUBERNETES-SIM burst of %d sessions from 8 clients: %.0f creates/s through the API, "
-                    + "%.0f claims/s in the API server (all %d made in %.2f s)%nKUBERNETES-SIM load average at the end: %s%n", CLICKS, clickToLink[0],
+                    + "median %d, max %d%nKUBERNETES-SIM burst of %d sessions from 8 clients: %.0f creates/s through "
+                    + "the API, %.0f claims/s in the API server (all %d made in %.2f s)%n"
+                    + "KUBERNETES-SIM load average at the end: %s%n", CLICKS, clickToLink[0],
                 clickToLink[CLICKS / 2], clickToLink[CLICKS - 1], BURST, createsPerSecond, claimsPerSecond, BURST,
                 BURST / claimsPerSecond, Files.readString(Path.of("/proc/loadavg")).strip());
             System.out.print(report);

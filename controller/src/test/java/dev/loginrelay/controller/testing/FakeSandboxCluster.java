@@ -30,9 +30,9 @@ import java.util.concurrent.TimeUnit;
  * A simulated cluster for the {@code kubernetes} pool: fabric8's mock API server in CRUD mode (it stores what is
  * written and answers lists by label, but runs no controller), plus this small stand-in for agent-sandbox's
  * controllers. It keeps {@code warm} sandboxes booted ahead (each a real agent started in this JVM on its own
- * loopback address ({@link PodNetwork}), holding the pool's bootstrap token, as a pod of the template would), binds each new claim to a
- * warm sandbox or cold-starts one while fewer than {@code capacity} exist, else leaves it waiting, and writes the
- * status the real controllers write ({@code Ready} conditions, {@code status.sandbox.name},
+ * loopback address ({@link PodNetwork}), holding the pool's bootstrap token, as a pod of the template would), binds
+ * each new claim to a warm sandbox or cold-starts one while fewer than {@code capacity} exist, else leaves it
+ * waiting, and writes the status the real controllers write ({@code Ready} conditions, {@code status.sandbox.name},
  * {@code status.serviceFQDN}). A claim deleted takes its sandbox (and agent) with it; a sandbox deleted stops its
  * agent. What it does not simulate: scheduling, images, runtime classes, network policies, DNS.
  */

@@ -179,8 +179,8 @@ public final class KubernetesVmPool implements VmPool {
     }
 
     private <T> Future<T> abandon(UUID sessionId, String name, long t0, Throwable why) {
-        String msg = "session " + sessionId + ": claim " + name + " on warm pool " + config.warmPool() + " failed after "
-            + (System.nanoTime() - t0) / 1_000_000 + " ms: " + why.getMessage();
+        String msg = "session " + sessionId + ": claim " + name + " on warm pool " + config.warmPool()
+            + " failed after " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + why.getMessage();
         log.warn("{}; deleting the claim", msg);
         return vertx.executeBlocking(() -> {
             api.delete(name);
