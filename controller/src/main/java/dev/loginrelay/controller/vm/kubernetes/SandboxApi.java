@@ -132,10 +132,18 @@ final class SandboxApi {
             ? Optional.of(s) : Optional.empty();
     }
 
-    /** Where the sandbox's service answers: its {@code serviceFQDN} (a headless service: the pod's address). */
+    /**
+     * Where the sandbox's service answers (a headless service: the pod's address): its {@code serviceFQDN}, else
+     * {@code <service>.<namespace>.svc} from its {@code service}.
+     */
     static Optional<String> serviceHost(GenericKubernetesResource sandbox) {
-        return status(sandbox).get("serviceFQDN") instanceof String s && !s.isBlank() ? Optional.of(s)
-            : Optional.empty();
+        Map<?, ?> status = status(sandbox);
+        if (status.get("serviceFQDN") instanceof String fqdn && !fqdn.isBlank()) {
+            return Optional.of(fqdn);
+        }
+        String ns = sandbox.getMetadata().getNamespace();
+        return status.get("service") instanceof String svc && !svc.isBlank() && ns != null
+            ? Optional.of(svc + "." + ns + ".svc") : Optional.empty();
     }
 
     static boolean deleting(GenericKubernetesResource r) {

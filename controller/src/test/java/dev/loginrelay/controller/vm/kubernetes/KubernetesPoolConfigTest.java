@@ -76,4 +76,29 @@ class KubernetesPoolConfigTest {
         assertThatThrownBy(() -> new ClaimTokens(Secret.of("short"))).hasMessageContaining(
             "LOGINRELAY_K8S_TOKEN_KEY_FILE must hold at least 32");
     }
+
+    @Test
+    void readsTheSandboxObjectsAsAgentSandboxWritesThem() {
+        io.fabric8.kubernetes.api.model.GenericKubernetesResource claim = SandboxApi.claim(
+            java.util.UUID.fromString("00000000-0000-0000-0000-000000000001"), "controller-0", "pool",
+            Duration.ofHours(1));
+        assertThat(claim.getMetadata().getName()).isEqualTo("loginrelay-00000000-0000-0000-0000-000000000001");
+        assertThat(SandboxApi.ready(claim)).isFalse();
+        assertThat(SandboxApi.whyNotReady(claim)).isEqualTo("no Ready condition yet");
+        claim.setAdditionalProperty("status", Map.of("conditions", java.util.List.of(Map.of("type", "Ready",
+            "status", "True", "reason", "DependenciesReady")), "sandbox", Map.of("name", "pool-x1")));
+        assertThat(SandboxApi.ready(claim)).isTrue();
+        assertThat(SandboxApi.sandboxName(claim)).contains("pool-x1");
+
+        io.fabric8.kubernetes.api.model.GenericKubernetesResource sandbox =
+            new io.fabric8.kubernetes.api.model.GenericKubernetesResource();
+        sandbox.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("pool-x1")
+            .withNamespace("ns1").build());
+        assertThat(SandboxApi.serviceHost(sandbox)).isEmpty();
+        sandbox.setAdditionalProperty("status", Map.of("service", "pool-x1"));
+        assertThat(SandboxApi.serviceHost(sandbox)).contains("pool-x1.ns1.svc");
+        sandbox.setAdditionalProperty("status", Map.of("service", "pool-x1",
+            "serviceFQDN", "pool-x1.ns1.svc.cluster.local"));
+        assertThat(SandboxApi.serviceHost(sandbox)).contains("pool-x1.ns1.svc.cluster.local");
+    }
 }
