@@ -115,6 +115,8 @@ class KubernetesBackendTest {
         // the claimed agent no longer takes the pool's shared token: it was re-keyed at hand-out
         String agentUrl = "http://" + op.getString("vmIp") + ":" + cluster.agentPort + "/api/v1/providers";
         assertThat(status(agentUrl, SecretsForTests.BOOTSTRAP)).isEqualTo(401);
+        String own = ownToken(claim.getMetadata().getName(), claim.getMetadata().getUid());
+        assertThat(status(agentUrl, own)).as("the token any replica derives for this claim").isEqualTo(200);
 
         assertThat(c.post(s[0], "callback", new JsonObject().put("url",
             FakeBrowser.callbackFor(url, "code=ok&state={state}")), s[1]).status()).isEqualTo(202);
@@ -123,7 +125,17 @@ class KubernetesBackendTest {
         awaitClaimGone(s[0]);
         String all = String.join("\n", logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList())
             + c.timeline(s[0]).encode();
-        assertThat(all).doesNotContain(SecretsForTests.BOOTSTRAP).doesNotContain(SecretsForTests.TOKEN_KEY);
+        assertThat(all).doesNotContain(SecretsForTests.BOOTSTRAP).doesNotContain(SecretsForTests.TOKEN_KEY)
+            .doesNotContain(own);
+    }
+
+    /** The claim's own token as docs/scaling.md defines it: HMAC-SHA256 of its name and uid under the key. */
+    private static String ownToken(String claim, String uid) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(SecretsForTests.TOKEN_KEY.getBytes(
+            java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(
+            ("loginrelay claim token\n" + claim + "\n" + uid).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     @Test
