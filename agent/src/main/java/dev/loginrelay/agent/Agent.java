@@ -28,7 +28,7 @@ public final class Agent extends VerticleBase {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
 
     private final AgentConfig config;
-    /** Swapped by {@link #reloadToken()}; read by the bearer check on every request. */
+    /** Swapped by {@link #reloadToken()} and {@code PUT /api/v1/token}; read by the bearer check on every request. */
     private final AtomicReference<Secret> token;
     private final ProviderCatalog catalog;
     private RunService runs;
@@ -54,7 +54,7 @@ public final class Agent extends VerticleBase {
         AgentRoutes routes = new AgentRoutes(vertx, runs, new WorkspaceHome(vertx, config, catalog), catalog, doctor,
             version());
         return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
-            .requestHandler(routes.router(token::get))
+            .requestHandler(routes.router(token::get, token::set))
             .invalidRequestHandler(dev.loginrelay.agent.api.RequestGuard::invalidRequest)
             .exceptionHandler(dev.loginrelay.agent.api.RequestGuard::connectionError)
             .listen()
@@ -70,10 +70,15 @@ public final class Agent extends VerticleBase {
             });
     }
 
+    /**
+     * Closes the API first, then cancels the live runs: a controller following a run sees its agent go away (and
+     * fails the session {@code AGENT_LOST}) rather than a cancel nobody asked for, when the agent's VM or pod is
+     * stopped under a live login (SIGTERM: a node drain, an eviction, a deleted sandbox).
+     */
     @Override
     public Future<?> stop() {
-        Future<Void> killed = runs == null ? Future.succeededFuture() : runs.shutdown();
-        return killed.compose(v -> server == null ? Future.<Void>succeededFuture() : server.close());
+        Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+        return closed.eventually(() -> runs == null ? Future.succeededFuture() : runs.shutdown());
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.loginrelay.controller.vm.VmPool;
 import dev.loginrelay.controller.vm.VmPoolContext;
 import dev.loginrelay.controller.vm.VmPools;
 import dev.loginrelay.controller.vm.fixed.FixedVmPool;
+import dev.loginrelay.controller.vm.kubernetes.KubernetesVmPool;
 import dev.loginrelay.controller.vm.local.LocalVmPool;
 import dev.loginrelay.controller.vm.qemu.QemuVmPool;
 import io.vertx.core.Vertx;
@@ -14,9 +15,9 @@ import java.util.Map;
 
 /** The VM back-ends this controller is built with; {@code LOGINRELAY_VM_PROVIDER} picks one by name. */
 public final class Backends {
-    /** {@code local} (the default), {@code static} (alias of {@code fixed}'s name), {@code qemu}. */
+    /** {@code local} (the default), {@code static} (alias {@code fixed}), {@code qemu}, {@code kubernetes}. */
     public static final VmPools ALL = new VmPools(List.of(new LocalVmPool.Factory(), new FixedVmPool.Factory(),
-        new QemuVmPool.Factory()));
+        new QemuVmPool.Factory(), new KubernetesVmPool.Factory()));
 
     private Backends() {
     }

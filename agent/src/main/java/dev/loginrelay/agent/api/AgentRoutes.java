@@ -1,6 +1,8 @@
 package dev.loginrelay.agent.api;
 
 import dev.loginrelay.agent.doctor.Doctor;
+import dev.loginrelay.agent.error.ApiException;
+import dev.loginrelay.agent.error.ErrorCode;
 import dev.loginrelay.agent.provider.ProviderCatalog;
 import dev.loginrelay.agent.run.RunService;
 import dev.loginrelay.agent.run.RunState;
@@ -16,6 +18,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -45,11 +48,16 @@ public final class AgentRoutes {
     }
 
     public Router router(Secret token) {
-        return router(() -> token);
+        return router(() -> token, t -> {
+            throw new ApiException(ErrorCode.BAD_REQUEST, "this agent's token cannot be replaced");
+        });
     }
 
-    /** {@code token} is asked on every request, so the agent can swap it (SIGHUP re-reads the token file). */
-    public Router router(Supplier<Secret> token) {
+    /**
+     * {@code token} is asked on every request, so the agent can swap it (SIGHUP re-reads the token file);
+     * {@code replace} takes a new one given through {@code PUT /api/v1/token}.
+     */
+    public Router router(Supplier<Secret> token, Consumer<Secret> replace) {
         Router r = Router.router(vertx);
         r.route().handler(this::accessLog);
         r.route().handler(RequestGuard::checkQuery);
@@ -66,6 +74,7 @@ public final class AgentRoutes {
         r.post("/api/v1/runs/:id/code").handler(this::submitCode);
         r.post("/api/v1/runs/:id/cancel").handler(this::cancelRun);
         credentials.mount(r);
+        new TokenRoutes(replace).mount(r);
         FailureHandler failures = new FailureHandler();
         r.route().failureHandler(failures);
         r.errorHandler(404, failures);

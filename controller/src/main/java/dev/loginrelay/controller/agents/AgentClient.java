@@ -2,6 +2,7 @@ package dev.loginrelay.controller.agents;
 
 import dev.loginrelay.controller.error.ApiException;
 import dev.loginrelay.controller.error.ErrorCode;
+import dev.loginrelay.controller.support.Secret;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -131,6 +132,15 @@ public final class AgentClient implements AutoCloseable {
     /** {@code GET /health} (no token): {@code {"status":"ok","version"}}. */
     public Future<JsonObject> health(AgentHandle a) {
         return call(a, HttpMethod.GET, "/health", null, null, timeoutMs, false);
+    }
+
+    /**
+     * {@code PUT /api/v1/token}, authenticated with {@code a}'s current token: from the next request on the agent
+     * accepts only {@code next}. A handle with {@code next} is the one to use after this succeeds.
+     */
+    public Future<JsonObject> replaceToken(AgentHandle a, Secret next) {
+        return call(a, HttpMethod.PUT, "/api/v1/token", null, new JsonObject().put("token", next.reveal()), timeoutMs,
+            true);
     }
 
     /** {@code GET /api/v1/providers}. */

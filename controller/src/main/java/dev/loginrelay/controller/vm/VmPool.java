@@ -11,10 +11,11 @@ import java.util.function.Predicate;
 /**
  * Gets an agent (a VM) for a session and gives it back: the SPI every VM back-end implements, one package each
  * under {@code vm/} ({@code local}: an agent process per session on this host; {@code fixed}: agents on VMs made
- * elsewhere; {@code qemu}: a VM per session from the golden image). {@link VmPools} finds them by name.
+ * elsewhere; {@code qemu}: a VM per session from the golden image; {@code kubernetes}: a sandbox claimed per session
+ * on a cluster). {@link VmPools} finds them by name.
  */
 public interface VmPool extends AutoCloseable {
-    /** The back-end's name: {@code local}, {@code static} or {@code qemu}. */
+    /** The back-end's name: {@code local}, {@code static}, {@code qemu} or {@code kubernetes}. */
     String name();
 
     /** An agent ready to take this session's run: it answered {@code /health}. */

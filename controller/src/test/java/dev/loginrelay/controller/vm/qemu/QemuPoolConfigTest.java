@@ -22,7 +22,7 @@ class QemuPoolConfigTest {
     void controllerAcceptsTheQemuProvider() {
         assertThat(ControllerConfig.fromEnv(Map.of("LOGINRELAY_VM_PROVIDER", "qemu")).vmProvider()).isEqualTo("qemu");
         assertThatThrownBy(() -> ControllerConfig.fromEnv(Map.of("LOGINRELAY_VM_PROVIDER", "firecracker")))
-            .hasMessageContaining("must be one of local, static, qemu, not firecracker");
+            .hasMessageContaining("must be one of local, static, qemu, kubernetes, not firecracker");
     }
 
     @Test
