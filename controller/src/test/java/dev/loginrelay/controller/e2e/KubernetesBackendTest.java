@@ -6,6 +6,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import dev.loginrelay.controller.testing.FakeSandboxCluster;
 import dev.loginrelay.controller.testing.SecretsForTests;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

@@ -2,6 +2,7 @@ package dev.loginrelay.controller.e2e;
 
 import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
+import dev.loginrelay.controller.testing.ControllerFixture;
 import dev.loginrelay.controller.testing.FakeSandboxCluster;
 import dev.loginrelay.controller.testing.SecretsForTests;
 import io.vertx.core.json.JsonObject;
