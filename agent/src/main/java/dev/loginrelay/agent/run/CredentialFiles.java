@@ -157,7 +157,7 @@ final class CredentialFiles {
         return JsonKeys.text(JsonKeys.merged(doc, part)).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The named keys of the JSON object file {@code f}, encoded; null (or a failure when {@code required}) if absent. */
+    /** The named keys of the JSON object file {@code f}, encoded; null (a failure when {@code required}) if none. */
     private static byte[] partBytes(Path f, CredentialFile cf, boolean required) throws IOException {
         JsonObject doc = source(f);
         JsonObject part = doc == null ? new JsonObject() : JsonKeys.part(doc, cf.keys());
