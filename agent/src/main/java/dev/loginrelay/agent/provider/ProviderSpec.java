@@ -158,21 +158,63 @@ public record ProviderSpec(String name, String displayName, boolean supported, S
      * How success is proven.
      *
      * @param exitCodes             exit codes that may end a successful login (empty = any; used with credentials)
-     * @param credentialFiles       files (relative to HOME) this login must have written
+     * @param credentialFiles       files (relative to HOME) this login must have written, or the named top-level keys
+     *                              of one (see {@link CredentialFile})
      * @param verifyCommand         argv run after the files appear; must exit with {@code verifyExitCode}
      * @param verifyExitCode        expected exit code of the verify command
      * @param endProcessOnCredentials the CLI stays alive after success (Gemini's REPL): end it once proven
      * @param identity              where the non-secret account identity is read from
      */
-    public record Success(List<Integer> exitCodes, List<String> credentialFiles, List<String> verifyCommand,
+    public record Success(List<Integer> exitCodes, List<CredentialFile> credentialFiles, List<String> verifyCommand,
                           int verifyExitCode, boolean endProcessOnCredentials, Identity identity) {
         public Success {
             exitCodes = List.copyOf(exitCodes);
             credentialFiles = List.copyOf(credentialFiles);
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (CredentialFile f : credentialFiles) {
+                if (!seen.add(f.path())) {
+                    throw new IllegalArgumentException("success.credentialFiles names " + f.path() + " twice");
+                }
+            }
             verifyCommand = List.copyOf(verifyCommand);
             if (credentialFiles.isEmpty() && verifyCommand.isEmpty()) {
                 throw new IllegalArgumentException("success needs credentialFiles or a verifyCommand");
             }
+        }
+    }
+
+    /**
+     * A credential file of a login. With no {@code keys} the whole file travels (a token file the CLI owns, such as
+     * {@code .claude/.credentials.json}). With {@code keys} only those top-level keys of a JSON object travel, never
+     * the rest of the file: for a file the CLI shares with the user's own settings and state (Claude's account in
+     * {@code .claude.json}'s {@code oauthAccount}). Such a part is merged into the workspace's file on install and
+     * its keys alone are removed on revocation.
+     *
+     * @param path relative to HOME, without {@code ..}
+     * @param keys the top-level keys to take; empty = the whole file
+     */
+    public record CredentialFile(String path, List<String> keys) {
+        public CredentialFile {
+            Objects.requireNonNull(path, "success.credentialFiles[].path");
+            keys = List.copyOf(keys);
+            if (path.isBlank() || path.startsWith("/") || path.contains("..")) {
+                throw new IllegalArgumentException("success.credentialFiles[].path must be relative to HOME without "
+                    + "'..': '" + path + "'");
+            }
+            if (keys.stream().anyMatch(String::isBlank) || keys.stream().distinct().count() != keys.size()) {
+                throw new IllegalArgumentException("success.credentialFiles[].keys of " + path
+                    + " must be distinct, non-empty key names: " + keys);
+            }
+        }
+
+        /** The whole file. */
+        public static CredentialFile whole(String path) {
+            return new CredentialFile(path, List.of());
+        }
+
+        /** True when only {@link #keys} of the file travel. */
+        public boolean partial() {
+            return !keys.isEmpty();
         }
     }
 

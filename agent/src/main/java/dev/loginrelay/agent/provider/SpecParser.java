@@ -2,6 +2,7 @@ package dev.loginrelay.agent.provider;
 
 import dev.loginrelay.agent.provider.ProviderSpec.Callback;
 import dev.loginrelay.agent.provider.ProviderSpec.CodeInput;
+import dev.loginrelay.agent.provider.ProviderSpec.CredentialFile;
 import dev.loginrelay.agent.provider.ProviderSpec.Detect;
 import dev.loginrelay.agent.provider.ProviderSpec.FailureMatch;
 import dev.loginrelay.agent.provider.ProviderSpec.Identity;
@@ -111,9 +112,40 @@ final class SpecParser {
         for (Object v : o.getJsonArray("exitCodes", new JsonArray())) {
             exitCodes.add((Integer) v);
         }
-        return new Success(exitCodes, strings(o.getJsonArray("credentialFiles")),
+        return new Success(exitCodes, credentialFiles(o.getJsonArray("credentialFiles")),
             strings(o.getJsonArray("verifyCommand")), o.getInteger("verifyExitCode", 0),
             o.getBoolean("endProcessOnCredentials", false), identity);
+    }
+
+    /** Each entry a path (the whole file) or {@code {"path", "keys": [top-level keys]}} (only those keys). */
+    private static List<CredentialFile> credentialFiles(JsonArray a) {
+        List<CredentialFile> out = new ArrayList<>();
+        for (int i = 0; a != null && i < a.size(); i++) {
+            String field = "success.credentialFiles[" + i + "]";
+            Object v = a.getValue(i);
+            if (v instanceof String path) {
+                out.add(CredentialFile.whole(path));
+                continue;
+            }
+            if (!(v instanceof JsonObject o)) {
+                throw new IllegalArgumentException(field + " must be a path or {\"path\", \"keys\"}, not " + v);
+            }
+            for (String key : o.fieldNames()) {
+                if (!key.equals("path") && !key.equals("keys")) {
+                    throw new IllegalArgumentException(field + ": unknown key '" + key + "' (path, keys)");
+                }
+            }
+            if (!(o.getValue("path") instanceof String path)) {
+                throw new IllegalArgumentException(field + ".path is required (a path relative to HOME)");
+            }
+            if (!(o.getValue("keys") instanceof JsonArray keys) || keys.isEmpty()
+                    || !keys.stream().allMatch(k -> k instanceof String)) {
+                throw new IllegalArgumentException(field + ".keys must be a non-empty array of top-level key names "
+                    + "(give the path as a plain string to take the whole file)");
+            }
+            out.add(new CredentialFile(path, strings(keys)));
+        }
+        return out;
     }
 
     private static Timeouts timeouts(JsonObject o) {

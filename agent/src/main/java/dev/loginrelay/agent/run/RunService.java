@@ -139,7 +139,7 @@ public final class RunService implements AutoCloseable {
                 + " were already handed over (once only)");
         }
         java.nio.file.Path home = run.home();
-        List<String> files = run.spec().success().credentialFiles();
+        List<ProviderSpec.CredentialFile> files = run.spec().success().credentialFiles();
         JsonObject account = run.view().getJsonObject("account");
         return deps.vertx().executeBlocking(() -> {
             JsonArray wire = CredentialFiles.read(home, files);

@@ -16,9 +16,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Proves a login: the credential files were written by this login (fresh HOME, modified after the run started) and
- * the provider's verify command passes (e.g. {@code codex login status} exits 0). The CLI's own "Successfully logged
- * in" proves nothing: {@code GET /success} on codex's listener prints it without any credentials. Blocking.
+ * Proves a login: the credential files were written by this login (fresh HOME, modified after the run started; a
+ * file of which only some keys are taken has each of them) and the provider's verify command passes (e.g.
+ * {@code codex login status} exits 0). The CLI's own "Successfully logged in" proves nothing: {@code GET /success} on
+ * codex's listener prints it without any credentials. Blocking.
  */
 final class Verifier {
     private static final int MAX_OUTPUT = 64 * 1024;
@@ -36,11 +37,16 @@ final class Verifier {
     static Result verify(ProviderSpec spec, Path home, Map<String, String> env, Instant startedAt,
                          List<Path> searchPath, long timeoutMs) {
         ProviderSpec.Success success = spec.success();
-        for (String rel : success.credentialFiles()) {
+        for (ProviderSpec.CredentialFile cf : success.credentialFiles()) {
+            String rel = cf.path();
             Path f = home.resolve(rel);
             try {
                 if (!Files.isRegularFile(f) || Files.size(f) == 0) {
                     return Result.fail(RunFailure.CREDENTIALS_MISSING, "the CLI did not write " + rel);
+                }
+                if (cf.partial() && !hasKeys(f, cf.keys())) {
+                    return Result.fail(RunFailure.CREDENTIALS_MISSING, "the CLI did not write " + cf.keys() + " into "
+                        + rel);
                 }
                 if (Files.getLastModifiedTime(f).toInstant().isBefore(startedAt.minusSeconds(2))) {
                     return Result.fail(RunFailure.CREDENTIALS_STALE, rel + " was not written by this login");
@@ -64,6 +70,13 @@ final class Verifier {
         JsonObject account = success.identity() == null ? new JsonObject()
             : IdentityReader.read(success.identity(), home, verifyOutput);
         return new Result(true, null, null, account);
+    }
+
+    /** True when the JSON object file {@code f} has each key (a file too large to be one has none). */
+    private static boolean hasKeys(Path f, List<String> keys) throws IOException {
+        JsonObject doc = Files.size(f) > CredentialFiles.MAX_SOURCE_BYTES ? null
+            : JsonKeys.object(Files.readString(f, StandardCharsets.UTF_8));
+        return doc != null && keys.stream().allMatch(doc::containsKey);
     }
 
     private record Outcome(int exitCode, String output, String error) {

@@ -20,8 +20,10 @@ import java.util.Map;
 
 /**
  * The HOME of a workspace agent ({@code --workspace-home}): the user's own CLI reads its credentials there. Installs
- * write the spec's credential files (0600, atomic rename) and run the spec's verify command in that HOME; removal
- * deletes them. A login-only agent (no workspace HOME) refuses both. Calls run one at a time, off the event loop.
+ * write the spec's credential files (0600, atomic rename; a part of a file, such as Claude's {@code oauthAccount}, is
+ * merged into the user's file keeping its other keys) and run the spec's verify command in that HOME; removal
+ * deletes them (or removes just those keys). A login-only agent (no workspace HOME) refuses both. Calls run one at a
+ * time, off the event loop.
  */
 public final class WorkspaceHome {
     private static final Logger log = LoggerFactory.getLogger(WorkspaceHome.class);

@@ -13,19 +13,27 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The real pinned Claude Code paste login through the controller, targeted at the user's workspace: ready →
- * custody → installed in a second real agent, where {@code claude auth status} (the spec's verify command, run in
- * the workspace HOME) passes and reports the account. Claude's HTTPS goes to the fake identity provider.
+ * custody → installed in a second real agent, where {@code claude auth status} (the spec's verify command, and the
+ * user's own run of it) reports the account: the tokens file and the {@code oauthAccount} key merged into the user's
+ * {@code ~/.claude.json}, whose own keys stay. After revoke the account is gone from both and the status says so.
+ * Claude's HTTPS goes to the fake identity provider.
  */
 @Timeout(420)
 class RealClaudeCustodyThroughControllerTest {
     private static final String PROVIDER = "claude-mitm";
     private static final String USER = "ada";
     private static final String FILE = ".claude/.credentials.json";
+    private static final String CONFIG = ".claude.json";
+    private static final JsonObject USERS_PROJECTS = new JsonObject().put("/home/ada/app",
+        new JsonObject().put("allowedTools", new JsonArray().add("Bash(ls)")));
     private static final String ONE = "/api/v1/credentials/" + USER + "/" + PROVIDER;
 
     @Test
@@ -37,6 +45,11 @@ class RealClaudeCustodyThroughControllerTest {
                  .spec(net.claudeOverlay(PROVIDER));
              WorkspaceAgent ws = new WorkspaceAgent(dir.resolve("ws"), dir.resolve("controller/providers"))) {
             net.idp().email("ada@example.com");
+            // the user's own ~/.claude.json; not "dark": claude drops a value equal to its default when it rewrites
+            Files.writeString(ws.home.resolve(CONFIG), new JsonObject().put("theme", "light")
+                .put("projects", USERS_PROJECTS).encodePrettily());
+            Map<String, String> env = new HashMap<>();
+            net.claudeOverlay(PROVIDER).getJsonObject("env").forEach(e -> env.put(e.getKey(), (String) e.getValue()));
             c.env.put("LOGINRELAY_WORKSPACES", ws.entry("ws-ada", USER));
             c.start();
             JsonObject created = c.call("POST", "/api/v1/auth-sessions", new JsonObject().put("provider", PROVIDER)
@@ -63,23 +76,40 @@ class RealClaudeCustodyThroughControllerTest {
                 .filter(e -> e.getString("kind").equals("installed")).findFirst().orElseThrow();
             assertThat(install.getJsonObject("detail").getBoolean("verified")).as("claude auth status in the "
                 + "workspace: " + install.encode()).isTrue();
-            // claude auth status names the account from ~/.claude.json (oauthAccount), which is not handed over (it
-            // holds the user's own settings too); without it the status may or may not fetch the profile, so the
-            // workspace's word on the email is checked only when it gives one. "loggedIn" (verified) must hold.
-            String statusEmail = install.getJsonObject("detail").getJsonObject("account", new JsonObject())
-                .getString("email");
-            if (statusEmail != null) {
-                assertThat(statusEmail).isEqualTo("ada@example.com");
-            }
-            String seen = String.join("\n", events.encode(), installed.encode(), c.timeline(id).encode());
+            assertThat(install.getJsonObject("detail").getJsonObject("account", new JsonObject()).getString("email"))
+                .as("the verify command's word in the workspace: " + install.encode()).isEqualTo("ada@example.com");
+
+            JsonObject config = new JsonObject(Files.readString(ws.home.resolve(CONFIG), StandardCharsets.UTF_8));
+            assertThat(config.getJsonObject("oauthAccount").getString("emailAddress")).isEqualTo("ada@example.com");
+            assertThat(config.getString("theme")).as("the user's own keys stay").isEqualTo("light");
+            assertThat(config.getJsonObject("projects")).isEqualTo(USERS_PROJECTS);
+            assertThat(config.getJsonObject("oauthAccount").fieldNames()).as("account metadata, no secret")
+                .contains("accountUuid", "organizationUuid").noneMatch(k -> k.matches("(?i).*(token|secret).*"));
+            WorkspaceAgent.Result status = ws.cli(List.of("claude", "auth", "status"), env, 60);
+            assertThat(status.exitCode()).as(status.output()).isZero();
+            assertThat(new JsonObject(status.output().strip()).getString("email")).as("the user's own claude auth "
+                + "status in the workspace").isEqualTo("ada@example.com");
+
+            String seen = String.join("\n", events.encode(), installed.encode(), c.timeline(id).encode(),
+                config.getJsonObject("oauthAccount").encode());
+            int planted = 0;
             for (String secret : net.idp().issuedSecrets()) {
                 if (content.contains(secret)) {
-                    assertThat(seen).as("a token leaked").doesNotContain(secret);
+                    planted++;
+                    assertThat(seen).as("a token leaked (or sits in oauthAccount)").doesNotContain(secret);
                 }
             }
+            assertThat(planted).as("the issued tokens are in the installed token file").isPositive();
             ControllerFixture.Response revoked = c.call("DELETE", ONE, null, ControllerFixture.API_KEY);
             assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
             assertThat(file).doesNotExist();
+            JsonObject left = new JsonObject(Files.readString(ws.home.resolve(CONFIG), StandardCharsets.UTF_8));
+            assertThat(left.containsKey("oauthAccount")).as("revoked: the account leaves the user's file").isFalse();
+            assertThat(left.getString("theme")).as("and nothing else does").isEqualTo("light");
+            assertThat(left.getJsonObject("projects")).isEqualTo(USERS_PROJECTS);
+            WorkspaceAgent.Result after = ws.cli(List.of("claude", "auth", "status"), env, 60);
+            assertThat(after.output()).as("claude auth status after revoke").doesNotContain("ada@example.com");
+            assertThat(after.exitCode()).as(after.output()).isNotZero();
         }
     }
 
