@@ -66,24 +66,24 @@ cleanup() {
     docker_engine_stop "$DOCKER_ENGINE_PID"
   fi
   ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$run"
+  rm -rf "$run" 2>/dev/null || { log "left behind: $run (a mount in it is busy)"; }
   exit $rc
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM
 
+outer_netns=$(readlink /proc/self/ns/net)
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 mkdir -p "$run" "$cache/docker-it"
 export DOCKER_HOST=unix://$run/docker.sock
 # With --network host a container gets no network namespace of its own, so it stays in the namespace of the runtime
 # that starts it (containerd's shim), not necessarily dockerd's: dockerd must run its own containerd, inside the
-# namespace. dockerd uses a host-wide containerd instead when its socket exists; a private mount namespace with an
-# empty /run/containerd hides it.
-DOCKER_ENGINE_WRAP=(nsenter "--net=/run/netns/$ns")
-if [ -S /run/containerd/containerd.sock ]; then
-  DOCKER_ENGINE_WRAP+=(unshare --mount --propagation private sh -c 'mount -t tmpfs none /run/containerd && exec "$0" "$@"')
-fi
+# namespace. dockerd uses a host-wide containerd instead when its socket exists, so an empty /run/containerd hides
+# it. The engine runs in a private mount namespace: what it mounts (the namespace file, the containers' root
+# filesystems) goes away with it instead of staying behind on the host.
+hide='[ -S /run/containerd/containerd.sock ] && mount -t tmpfs none /run/containerd; exec "$0" "$@"'
+DOCKER_ENGINE_WRAP=(nsenter "--net=/run/netns/$ns" unshare --mount --propagation private sh -c "$hide")
 docker_engine_start "$run/dockerd.log" --data-root "$cache/docker-it" --exec-root "$run/exec" \
   --pidfile "$run/docker.pid" -H "$DOCKER_HOST" || die "no Docker engine in the namespace"
 
@@ -93,5 +93,6 @@ t1=$(date +%s)
 log "image ready in $((t1 - t0))s; running AgentImageIT in namespace $ns"
 cd "$root"
 timeout "$limit" ip netns exec "$ns" mvn -B -ntp -o -Pimage -pl agent verify -Dloginrelay.image="$tag" \
+  -Dloginrelay.image.outer-netns="$outer_netns" \
   || die "AgentImageIT failed or took over ${limit}s (reports: agent/target/failsafe-reports)"
 log "AgentImageIT passed in $(( $(date +%s) - t1 ))s (image $((t1 - t0))s)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Turns the golden image's checked root filesystem into the agent's OCI image root: removes what only a VM needs
-# (kernel, initrd, modules, the QEMU guest agent, the per-VM config and restore hook) and adds the container's
-# entrypoint and the directories the agent writes as its user. Called by snapshot/build.sh --rootfs-tar with the
+# (kernel, initrd, modules, init system, the QEMU guest agent, the per-VM config and restore hook) and adds the
+# container's entrypoint and the directories the agent writes as its user. Called by snapshot/build.sh --rootfs-tar with the
 # rootfs path, after the self-check passed there; runs no program of the image except dpkg in a chroot.
 set -euo pipefail
 [ $# -eq 1 ] && [ "$1" != --help ] || { echo "usage: snapshot/container/install.sh ROOTFS" >&2; exit 2; }
@@ -9,18 +9,26 @@ r=$1
 c=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Purged through dpkg, so the image's package database says what is in it (an image scanner reads that database).
-# Their maintainer scripts would run the initramfs and kernel hooks, which have nothing to do in a container.
-vm_packages=$(chroot "$r" dpkg-query -W -f '${Package}\n' 'linux-image-*' initramfs-tools initramfs-tools-core \
-  qemu-guest-agent klibc-utils 2>/dev/null || true)
+# The container's process 1 is the agent (through the entrypoint): no init, udev, D-Bus or kernel modules.
+# Nothing else in the image depends on these; dpkg refuses, and the build fails, if that ever changes.
+vm_packages=$(chroot "$r" dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' 'linux-image-*' initramfs-tools \
+  initramfs-tools-core klibc-utils libklibc qemu-guest-agent systemd-sysv systemd libsystemd-shared udev kmod \
+  'dbus*' 2>/dev/null | awk '$1 == "ii" {print $2}' || true)
 if [ -n "$vm_packages" ]; then
+  # Their hooks talk a lot (initramfs removal, no init in a chroot): shown only when the purge fails.
   # shellcheck disable=SC2086
-  chroot "$r" env DEBIAN_FRONTEND=noninteractive dpkg --purge --force-depends --no-triggers $vm_packages >/dev/null
+  if ! purge_log=$(chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+      dpkg --purge $vm_packages 2>&1)
+  then
+    printf '%s\n' "$purge_log" >&2
+    echo "container/install.sh: dpkg --purge $vm_packages failed" >&2
+    exit 1
+  fi
 fi
-rm -rf "$r"/boot/* "$r"/usr/lib/modules/* "$r"/var/lib/initramfs-tools "$r"/etc/initramfs-tools
-# The VM's per-boot plumbing (fw_cfg config, restore hook, networkd); the agent's unit stays as documentation only.
-rm -f "$r"/opt/loginrelay/bin/loginrelay-vmconfig "$r"/opt/loginrelay/bin/loginrelay-restored \
-  "$r"/etc/systemd/system/loginrelay-vmconfig.service "$r"/etc/systemd/network/20-dhcp.network \
-  "$r"/etc/modules-load.d/loginrelay.conf "$r"/etc/fstab
+rm -rf "$r"/boot/* "$r"/usr/lib/modules/* "$r"/var/lib/initramfs-tools "$r"/etc/initramfs-tools "$r"/var/lib/dbus
+# The VM's plumbing: units, fw_cfg config, restore hook, network, the unit's env file (the image's config is its ENV).
+rm -rf "$r"/etc/systemd "$r"/etc/modules-load.d/loginrelay.conf "$r"/etc/fstab "$r"/etc/loginrelay/agent.env \
+  "$r"/opt/loginrelay/bin/loginrelay-vmconfig "$r"/opt/loginrelay/bin/loginrelay-restored
 install -m 0755 "$c/loginrelay-container" "$r/opt/loginrelay/bin/loginrelay-container"
 uid=$(chroot "$r" id -u loginrelay)
 gid=$(chroot "$r" id -g loginrelay)
