@@ -58,8 +58,26 @@ flock -n 8 || { log "another image-it.sh uses $cache; waiting for it"; flock 8; 
 
 ns=loginrelay-image-$$
 run=/run/loginrelay-image-it.$$
+step_pid=""
+# A step runs in the background and is waited for: bash would run the traps only after a foreground command ended.
+# `timeout` leads a process group of its own and passes a signal it gets to all of it (image.sh, build.sh, Maven,
+# the test JVM).
+step() {
+  timeout "$limit" "$@" &
+  step_pid=$!
+  local rc=0
+  wait "$step_pid" || rc=$?
+  step_pid=""
+  return "$rc"
+}
 cleanup() {
-  local rc=$?
+  local rc=$? _
+  [ "$rc" = 0 ] || log "stopping (exit $rc): the step under way, the engine and its containers, the namespace"
+  if [ -n "$step_pid" ]; then
+    kill -TERM "$step_pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$step_pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$step_pid" 2>/dev/null || true
+  fi
   if [ -n "$DOCKER_ENGINE_PID" ]; then
     # Containers the test left (it removes its own; this covers a killed run), then the engine.
     docker ps -aq --filter name=loginrelay-image-it 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1 || true
@@ -88,11 +106,11 @@ docker_engine_start "$run/dockerd.log" --data-root "$cache/docker-it" --exec-roo
   --pidfile "$run/docker.pid" -H "$DOCKER_HOST" || die "no Docker engine in the namespace"
 
 t0=$(date +%s)
-timeout "$limit" "$here/image.sh" --cache "$cache" --tag "$tag" || die "image.sh failed or took over ${limit}s"
+step "$here/image.sh" --cache "$cache" --tag "$tag" || die "image.sh failed or took over ${limit}s"
 t1=$(date +%s)
 log "image ready in $((t1 - t0))s; running AgentImageIT in namespace $ns"
 cd "$root"
-timeout "$limit" ip netns exec "$ns" mvn -B -ntp -o -Pimage -pl agent verify -Dloginrelay.image="$tag" \
+step ip netns exec "$ns" mvn -B -ntp -o -Pimage -pl agent verify -Dloginrelay.image="$tag" \
   -Dloginrelay.image.outer-netns="$outer_netns" \
   || die "AgentImageIT failed or took over ${limit}s (reports: agent/target/failsafe-reports)"
 log "AgentImageIT passed in $(( $(date +%s) - t1 ))s (image $((t1 - t0))s)"
