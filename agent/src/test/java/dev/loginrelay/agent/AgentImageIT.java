@@ -79,7 +79,9 @@ class AgentImageIT {
         Files.writeString(providers.resolve(BROWSER_PROVIDER + ".json"), net.codexOverlay(BROWSER_PROVIDER)
             .put("env", net.env(FakeInternet.CODEX_CA).put(FakeInternet.CODEX_CA, PROVIDERS_PATH + "/fake-ca.pem"))
             .encodePrettily());
-        token = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
+        byte[] secret = new byte[24];
+        new SecureRandom().nextBytes(secret);
+        token = HexFormat.of().formatHex(secret);
         Path tokenFile = dir.resolve("agent.token");
         Files.writeString(tokenFile, token);
         // Readable by the image's user only, as a Secret mounted for that user would be; dir (the test's temp dir) is
