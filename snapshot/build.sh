@@ -94,12 +94,14 @@ fi
 for c in debootstrap mkfs.ext4 npm node sha256sum tar; do
   command -v "$c" >/dev/null || die "$c is not installed (apt-get install debootstrap e2fsprogs; Node.js 20 + npm)"
 done
-mkdir -p "$out" "$cache"
+mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
-out=$(cd "$out" && pwd)
 if [ -n "$rootfs_tar" ]; then
   mkdir -p "$(dirname "$rootfs_tar")"
   rootfs_tar=$(cd "$(dirname "$rootfs_tar")" && pwd)/$(basename "$rootfs_tar")
+else
+  mkdir -p "$out"
+  out=$(cd "$out" && pwd)
 fi
 
 # One build at a time per cache dir: they share the layers and the assembled root filesystem.
