@@ -44,30 +44,19 @@ done
 
 log() { echo "build-pg-image: $*" >&2; }
 
-engine_answers() { docker info >/dev/null 2>&1; }
+# shellcheck source=lib/docker-engine.sh
+DOCKER_ENGINE_LOG_PREFIX=build-pg-image
+. "$(dirname "${BASH_SOURCE[0]}")/lib/docker-engine.sh"
+engine_answers() { docker_engine_answers; }
 
 start_docker() {
-  if ! command -v dockerd >/dev/null 2>&1; then
-    log "installing docker.io (Debian package)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io >/dev/null
-  fi
+  docker_engine_install
   if engine_answers; then
     return
   fi
-  # No bridge and no iptables: nothing on this host's network changes; containers run with --network host.
-  log "starting dockerd (log: /var/log/loginrelay-dockerd.log)"
-  nohup dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false \
-    >/var/log/loginrelay-dockerd.log 2>&1 &
-  for _ in $(seq 1 120); do
-    if engine_answers; then
-      log "dockerd is up (pid $(cat /var/run/docker.pid 2>/dev/null || echo '?'))"
-      return
-    fi
-    sleep 0.5
-  done
-  log "dockerd did not answer within 60 s; its log:"
-  tail -20 /var/log/loginrelay-dockerd.log >&2
-  exit 1
+  # No bridge and no iptables: nothing on this host's network changes; containers run with --network host. The
+  # engine stays up for the caller (test-pg-container.sh stops it by /var/run/docker.pid).
+  docker_engine_start /var/log/loginrelay-dockerd.log || exit 1
 }
 
 if [ "$START_DOCKER" = 1 ]; then

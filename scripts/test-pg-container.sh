@@ -40,11 +40,13 @@ if ! docker info >/dev/null 2>&1; then
 elif [ "$IMAGE" = loginrelay/postgres:local ] && ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
   scripts/build-pg-image.sh --tag "$IMAGE"
 fi
+# shellcheck source=lib/docker-engine.sh
+DOCKER_ENGINE_LOG_PREFIX=test-pg-container
+. scripts/lib/docker-engine.sh
 stop_dockerd() {
   if [ -n "$STARTED_DOCKERD" ]; then
     echo "test-pg-container: stopping the dockerd it started (pid $STARTED_DOCKERD)" >&2
-    kill "$STARTED_DOCKERD" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$STARTED_DOCKERD" 2>/dev/null || break; sleep 0.5; done
+    docker_engine_stop "$STARTED_DOCKERD"
   fi
 }
 trap stop_dockerd EXIT

@@ -6,7 +6,7 @@ set -euo pipefail
 usage() {
   cat <<'USAGE'
 Usage: sudo snapshot/build.sh [--out DIR] [--cache DIR] [--jar FILE] [--suite SUITE] [--list FILE] [--force]
-                              [--check-only]
+                              [--check-only | --rootfs-tar FILE | --print-input-key]
 
 Builds the golden VM image (needs root: debootstrap, chroot, mounts). Inputs: snapshot/clis.txt (the pinned CLIs,
 installed with scripts/install-clis.sh), the agent jar, the Debian suite, snapshot/guest/ (units and scripts copied
@@ -28,6 +28,12 @@ The apt mirror is read from this host's apt sources at run time; npm uses this h
   --force        rebuild the image even when out/ matches the inputs (cached layers are still used)
   --check-only   assemble the root filesystem and run the self-check in it, then stop (no image, no manifest):
                  the fast part for CI (its report goes to the cache dir's doctor.json)
+  --rootfs-tar FILE  as --check-only, then strip the VM-only parts (snapshot/container/install.sh) and write the
+                 root filesystem as the tar FILE instead of the disk image: what snapshot/image.sh imports as the
+                 agent's OCI image
+  --print-input-key  print the hash of the inputs (manifest.json's inputKey) and exit
+
+Builds sharing one cache dir take turns (a lock in the cache dir): a second one waits for the first.
 USAGE
 }
 
@@ -40,6 +46,8 @@ suite=bookworm
 list=$here/clis.txt
 force=false
 check_only=false
+rootfs_tar=""
+print_key=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
@@ -49,6 +57,8 @@ while [ $# -gt 0 ]; do
     --list) list=$2; shift 2 ;;
     --force) force=true; shift ;;
     --check-only) check_only=true; shift ;;
+    --rootfs-tar) rootfs_tar=$2; check_only=true; shift 2 ;;
+    --print-input-key) print_key=true; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "build: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -67,24 +77,42 @@ log() { printf '%s build: %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-[ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, mounts); see --help"
-for c in debootstrap mkfs.ext4 npm node sha256sum tar; do
-  command -v "$c" >/dev/null || die "$c is not installed (apt-get install debootstrap e2fsprogs; Node.js 20 + npm)"
-done
 [ -f "$jar" ] || die "agent jar $jar not found (mvn -B -q -o -DskipTests package)"
 [ -f "$list" ] || die "pin list $list not found"
-mkdir -p "$out" "$cache"
-cache=$(cd "$cache" && pwd)
-out=$(cd "$out" && pwd)
-
-t_start=$(date +%s)
-started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-
 # --- input hashes -----------------------------------------------------------------------------------------------
 base_key=$(printf '%s\n' "$suite" "$ARCH" "minbase" "$PACKAGES" | sha256sum | cut -c1-16)
 clis_key=$( (grep -v '^[[:space:]]*#' "$list"; echo "$NODE_VERSION"; sha "$root/scripts/install-clis.sh") | sha256sum | cut -c1-16)
 guest_key=$( (cd "$here/guest" && find . -type f | LC_ALL=C sort | xargs sha256sum; sha "$here/build.sh") | sha256sum | cut -c1-16)
 input_key=$(printf '%s\n' "$base_key" "$clis_key" "$guest_key" "$NODE_VERSION" "$(sha "$jar")" | sha256sum | cut -c1-16)
+
+if $print_key; then
+  echo "$input_key"
+  exit 0
+fi
+
+[ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, mounts); see --help"
+for c in debootstrap mkfs.ext4 npm node sha256sum tar; do
+  command -v "$c" >/dev/null || die "$c is not installed (apt-get install debootstrap e2fsprogs; Node.js 20 + npm)"
+done
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+if [ -n "$rootfs_tar" ]; then
+  mkdir -p "$(dirname "$rootfs_tar")"
+  rootfs_tar=$(cd "$(dirname "$rootfs_tar")" && pwd)/$(basename "$rootfs_tar")
+else
+  mkdir -p "$out"
+  out=$(cd "$out" && pwd)
+fi
+
+# One build at a time per cache dir: they share the layers and the assembled root filesystem.
+exec 9>"$cache/.lock"
+if ! flock -n 9; then
+  log "another build uses $cache; waiting for it"
+  flock 9
+fi
+
+t_start=$(date +%s)
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 if ! $force && ! $check_only && [ -f "$out/manifest.json" ] && grep -q "\"inputKey\": \"$input_key\"" "$out/manifest.json" \
    && [ -f "$out/rootfs.ext4" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ]; then
@@ -199,6 +227,16 @@ rm -rf "$rootfs/tmp/doctor" "$rootfs/root/.npm" "$rootfs/root/.cache"
 mv "$report.part" "$report"
 $doctor_ok || { tr -d ' \n' < "$report" | grep -o '"found":false,"error"[^}]*}' >&2 || true; die "the agent's self-check failed in the image ($report)"; }
 log "self-check passed: $(tr -d ' \n' < "$report" | grep -o '"pty":{[^}]*}')"
+if [ -n "$rootfs_tar" ]; then
+  log "stripping the VM-only parts and writing $rootfs_tar"
+  "$here/container/install.sh" "$rootfs"
+  rm -f "$rootfs_tar.part"
+  tar -C "$rootfs" --numeric-owner --xattrs -cf "$rootfs_tar.part" .
+  mv "$rootfs_tar.part" "$rootfs_tar"
+  rm -rf "$rootfs"
+  log "root filesystem for the OCI image written ($(du -sm "$rootfs_tar" | cut -f1) MiB, $(( $(date +%s) - t_start ))s)"
+  exit 0
+fi
 if $check_only; then
   rm -rf "$rootfs"
   log "--check-only: the image is not packed ($(( $(date +%s) - t_start ))s)"
