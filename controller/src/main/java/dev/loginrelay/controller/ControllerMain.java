@@ -69,7 +69,8 @@ public final class ControllerMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 // Agents of sessions in flight are left running: they are the sessions' VMs, and a restarted
-                // controller resumes them (VmPool.find). Idle ones have been released already.
+                // controller resumes them (VmPool.find). Those serving no session (kept warm) are stopped.
+                vms.stopIdle();
                 vertx.close().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
             } catch (Exception e) {
                 log.warn("shutdown did not complete cleanly: {}", e.toString());

@@ -51,6 +51,14 @@ public interface VmPool extends AutoCloseable {
     }
 
     /**
+     * At shutdown: stops the capacity kept ahead that serves no session (a warm agent nobody owns would outlive the
+     * controller), and starts no more. Agents of sessions in flight keep running: a restarted controller resumes
+     * them. Blocking; safe in a shutdown hook. Default: nothing kept ahead.
+     */
+    default void stopIdle() {
+    }
+
+    /**
      * After a restart, before sessions are resumed: stops the agents this pool made here that none of {@code owned}
      * (the agent ids of live sessions) is, so a crash leaves no agent running that no session owns. Answers how many
      * were stopped. Default: none (agents made elsewhere are their maker's).

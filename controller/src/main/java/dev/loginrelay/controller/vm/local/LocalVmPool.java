@@ -78,6 +78,8 @@ public final class LocalVmPool implements VmPool {
     private volatile Future<AgentHandle> warming;
     private final long sweepTimer;
     private volatile boolean closed;
+    /** Shutting down: no more agents are started ahead (see {@link #stopIdle}). */
+    private volatile boolean draining;
 
     public LocalVmPool(Vertx vertx, LocalPoolConfig config) {
         this(vertx, config, new AgentClient(vertx, Duration.ofSeconds(5)), true);
@@ -191,7 +193,7 @@ public final class LocalVmPool implements VmPool {
     /** Starts agents in the background until {@code warmAgents} with room are up. */
     @Override
     public void warm() {
-        if (closed || !warm.startIfNeeded()) {
+        if (closed || draining || !warm.startIfNeeded()) {
             return;
         }
         Future<AgentHandle> start = startAgent(null);
@@ -200,6 +202,13 @@ public final class LocalVmPool implements VmPool {
             warm.startEnded();
             if (ar.succeeded()) {
                 warm.add(ar.result(), 0);
+                if (draining) { // it came up after stopIdle looked: stop it too, off the event loop
+                    vertx.executeBlocking(() -> {
+                        stopIdle();
+                        return null;
+                    }, false);
+                    return;
+                }
                 warm();
             } else {
                 log.warn("could not start a warm agent: {}", ar.cause().getMessage());
@@ -350,6 +359,38 @@ public final class LocalVmPool implements VmPool {
     @Override
     public Future<JsonObject> providers() {
         return catalog.get();
+    }
+
+    /**
+     * Stops the agents that serve no session (started ahead, or kept after their last session), after waiting a
+     * little for one being started ahead; agents with sessions keep running for the next controller to resume.
+     */
+    @Override
+    public void stopIdle() {
+        draining = true;
+        Future<AgentHandle> inFlight = warming;
+        if (inFlight != null) {
+            try {
+                inFlight.toCompletionStage().toCompletableFuture().get(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // it did not start (or not yet): nothing of it to stop here; a restart reaps what is left
+            }
+        }
+        List<ProcessHandle> idle = new ArrayList<>();
+        for (String id : warm.removeIdle()) {
+            ProcessHandle ph = processes.remove(id);
+            if (ph != null) {
+                idle.add(ph);
+            }
+        }
+        idle.forEach(ProcessHandle::destroy);
+        awaitExit(idle, STOP_GRACE_MS);
+        idle.stream().filter(ProcessHandle::isAlive).forEach(LocalVmPool::killTree);
+        if (!idle.isEmpty()) {
+            log.info("stopped {} idle agents", idle.size());
+        }
     }
 
     /**

@@ -93,6 +93,14 @@ final class WarmAgents {
         return false;
     }
 
+    /** Forgets and answers the agents that serve no session (to stop them). */
+    synchronized List<String> removeIdle() {
+        List<String> idle = agents.values().stream().filter(a -> a.sessions == 0).map(a -> a.handle.agentId())
+            .toList();
+        idle.forEach(agents::remove);
+        return idle;
+    }
+
     /** Forgets an agent that died or was stopped. */
     synchronized void remove(String agentId) {
         agents.remove(agentId);

@@ -184,6 +184,38 @@ class LocalVmPoolTest {
     }
 
     @Test
+    void atShutdownStopsTheIdleAgentsAndKeepsThoseWithASession() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("drain"));
+        LocalPoolConfig c = new LocalPoolConfig(AgentKit.AGENT_JAR, data, List.of(), null, null,
+            Duration.ofSeconds(30), 1, 1, null);
+        try (LocalVmPool vms = new LocalVmPool(vertx, c, client)) {
+            vms.warm();
+            Poll.until(Duration.ofSeconds(40), "a warm agent came up",
+                () -> vms.capacity().getOrDefault("idle", 0) > 0);
+            AgentHandle busy = await(vms.acquire(UUID.randomUUID())); // takes the warm one; another is started
+            Poll.until(Duration.ofSeconds(40), "the next warm agent came up",
+                () -> vms.capacity().getOrDefault("idle", 0) > 0);
+            List<Long> idlePids = new java.util.ArrayList<>();
+            try (java.util.stream.Stream<Path> agents = Files.list(c.agentsDir())) {
+                for (Path d : agents.toList()) {
+                    if (!d.getFileName().toString().equals(busy.agentId()) && Files.exists(d.resolve("agent.json"))) {
+                        idlePids.add(new io.vertx.core.json.JsonObject(Files.readString(d.resolve("agent.json")))
+                            .getLong("pid"));
+                    }
+                }
+            }
+            assertThat(idlePids).hasSize(1);
+
+            vms.stopIdle();
+
+            assertThat(AgentKit.awaitGone(idlePids.get(0), Duration.ofSeconds(10))).as("the idle agent").isTrue();
+            assertThat(await(client.health(busy)).getString("status")).as("the session's agent").isEqualTo("ok");
+            vms.warm();
+            assertThat(vms.capacity()).containsEntry("idle", 0).containsEntry("starting", 0);
+        }
+    }
+
+    @Test
     void closeStopsEveryAgentItStarted() throws Exception {
         LocalPoolConfig config = AgentKit.config(dir, null);
         LocalVmPool vms = provider(config);
