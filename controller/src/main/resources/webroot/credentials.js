@@ -1,57 +1,18 @@
 // The operators' credentials page: every record in custody (who, which account, state, where installed, who
 // refreshes its tokens, when) and one record's events (#<user>/<provider>). Metadata only: the API gives operators
 // nothing else. Shares the operator token of the sessions page (sessionStorage, this tab only).
-import { api, clockWithZone, fill, h, keepFocus, timeEl } from './common.js';
+import { clockWithZone, fill, h, keepFocus, timeEl } from './common.js';
+import { operatorAuth } from './operator-auth.js';
 
-const TOKEN_KEY = 'loginrelay.operatorToken';
 const LIST_LIMIT = 200;
 const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem(TOKEN_KEY), gen: 0 };
+const state = { token: null, gen: 0 }; // token: the operator token (operator-auth.js)
 
 const STATE_LABELS = { held: 'Held in custody', installed: 'Installed', revoked: 'Revoked' };
 
 // ---- sign in / out ---------------------------------------------------------------------------------------------
 
-function showOnly(id) {
-  ['login', 'list', 'detail'].forEach((s) => { $(s).hidden = s !== id; });
-  $('sign-out').hidden = id === 'login';
-}
-
-function signOut(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
-  state.token = null;
-  showOnly('login');
-  const err = $('token-error');
-  err.textContent = message || '';
-  err.hidden = !message;
-  $('op-token').setAttribute('aria-invalid', message ? 'true' : 'false');
-  $('op-token').focus();
-}
-
-function signIn(e) {
-  e.preventDefault();
-  const token = $('op-token').value.trim();
-  if (!token) {
-    signOut('Enter the operator token.');
-    return;
-  }
-  state.token = token;
-  sessionStorage.setItem(TOKEN_KEY, token);
-  $('op-token').value = '';
-  route();
-}
-
-/** Calls the operator API; a refused token sends the user back to the sign-in form. */
-async function opApi(path) {
-  try {
-    return await api('GET', path, { token: state.token });
-  } catch (e) {
-    if (e.status === 401 || e.status === 403) {
-      signOut('That token was not accepted. Check the operator token and try again.');
-    }
-    throw e;
-  }
-}
+const { showOnly, signOut, opApi } = operatorAuth(state, { route: () => route() });
 
 // ---- views -----------------------------------------------------------------------------------------------------
 
@@ -115,7 +76,7 @@ function sessionLink(id, short) {
 async function loadList(gen) {
   const err = $('list-error');
   try {
-    const { credentials } = await opApi(`/api/v1/credentials?limit=${LIST_LIMIT}`);
+    const { credentials } = await opApi('GET', `/api/v1/credentials?limit=${LIST_LIMIT}`);
     if (gen !== state.gen) {
       return;
     }
@@ -160,7 +121,7 @@ async function loadDetail(rec, gen) {
   fill($('detail-body'));
   fill($('events').tBodies[0]);
   try {
-    const [c, ev] = await Promise.all([opApi(`${base}/status`), opApi(`${base}/events`)]);
+    const [c, ev] = await Promise.all([opApi('GET', `${base}/status`), opApi('GET', `${base}/events`)]);
     if (gen !== state.gen) {
       return;
     }
@@ -213,8 +174,6 @@ function renderEvents(events) {
 
 // ---- start -----------------------------------------------------------------------------------------------------
 
-$('token-form').addEventListener('submit', signIn);
-$('sign-out').addEventListener('click', () => signOut());
 $('reload').addEventListener('click', () => route());
 $('back').addEventListener('click', (e) => { e.preventDefault(); location.hash = ''; });
 window.addEventListener('hashchange', route);

@@ -5,8 +5,8 @@
 // token, also on the streams (read with fetch, so the token never goes into an address).
 import { api, badge, clockWithZone, duration, fill, h, keepFocus, STATUS_LABELS, STATUSES, timeEl } from './common.js';
 import { explainError } from './connect-rules.js';
+import { operatorAuth, TOKEN_REFUSED } from './operator-auth.js';
 
-const TOKEN_KEY = 'loginrelay.operatorToken';
 /** New sessions appear in the list within this; changes of the listed active ones arrive at once over their streams. */
 const LIST_EVERY_MS = 15000;
 /** Streams for active rows: a browser opens 6 connections per host, and the API calls need some too. */
@@ -15,7 +15,7 @@ const ROW_STREAMS = 3;
 const LATE_EVENTS_MS = [2000, 8000];
 const $ = (id) => document.getElementById(id);
 const state = {
-  token: sessionStorage.getItem(TOKEN_KEY),
+  token: null, // the operator token (operator-auth.js)
   timers: [],
   gen: 0, // bumped when the view changes: loads and streams of an older view stop
   status: '',
@@ -27,47 +27,7 @@ const state = {
 
 // ---- sign in / out ---------------------------------------------------------------------------------------------
 
-function showOnly(id) {
-  ['login', 'list', 'detail'].forEach((s) => { $(s).hidden = s !== id; });
-  $('sign-out').hidden = id === 'login';
-}
-
-function signOut(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
-  state.token = null;
-  stopLive();
-  showOnly('login');
-  const err = $('token-error');
-  err.textContent = message || '';
-  err.hidden = !message;
-  $('op-token').setAttribute('aria-invalid', message ? 'true' : 'false');
-  $('op-token').focus();
-}
-
-async function signIn(e) {
-  e.preventDefault();
-  const token = $('op-token').value.trim();
-  if (!token) {
-    signOut('Enter the operator token.');
-    return;
-  }
-  state.token = token;
-  sessionStorage.setItem(TOKEN_KEY, token);
-  $('op-token').value = '';
-  route();
-}
-
-/** Calls the operator API; a refused token sends the user back to the sign-in form. */
-async function opApi(method, path) {
-  try {
-    return await api(method, path, { token: state.token });
-  } catch (e) {
-    if (e.status === 401 || e.status === 403) {
-      signOut('That token was not accepted. Check the operator token and try again.');
-    }
-    throw e;
-  }
-}
+const { showOnly, signOut, opApi } = operatorAuth(state, { route: () => route(), onSignOut: () => stopLive() });
 
 // ---- live: event streams and timers ----------------------------------------------------------------------------
 
@@ -122,7 +82,7 @@ async function stream(id, onView, gen) {
       cache: 'no-store', signal: ctl.signal,
     });
     if (res.status === 401 || res.status === 403) {
-      signOut('That token was not accepted. Check the operator token and try again.');
+      signOut(TOKEN_REFUSED);
       return;
     }
     if (!res.ok) {
@@ -464,8 +424,6 @@ function renderTimeline(s, events) {
 // ---- start -----------------------------------------------------------------------------------------------------
 
 async function start() {
-  $('token-form').addEventListener('submit', signIn);
-  $('sign-out').addEventListener('click', () => signOut());
   $('back').addEventListener('click', (e) => { e.preventDefault(); location.hash = ''; });
   window.addEventListener('hashchange', route);
   document.addEventListener('visibilitychange', () => {
