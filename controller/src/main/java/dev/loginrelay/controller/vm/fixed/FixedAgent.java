@@ -20,11 +20,19 @@ import java.util.regex.Pattern;
  * @param agentId   a unique id (letters, digits, '.', '_', '-')
  * @param baseUrl   {@code http(s)://host:port}, no trailing slash
  * @param tokenFile the file holding the agent's API token
+ * @param capacity  how many sessions it serves at once; 0 = as many as the pool's default allows
  */
-public record FixedAgent(String agentId, String baseUrl, Path tokenFile) {
+public record FixedAgent(String agentId, String baseUrl, Path tokenFile, int capacity) {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
+    public FixedAgent(String agentId, String baseUrl, Path tokenFile) {
+        this(agentId, baseUrl, tokenFile, 0);
+    }
+
     public FixedAgent {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity cannot be less than 0, not " + capacity);
+        }
         Objects.requireNonNull(agentId, "agentId");
         Objects.requireNonNull(baseUrl, "baseUrl");
         Objects.requireNonNull(tokenFile, "tokenFile");
@@ -45,7 +53,7 @@ public record FixedAgent(String agentId, String baseUrl, Path tokenFile) {
 
     /**
      * Parses {@code id=url=tokenfile,id2=url2=tokenfile2} or a JSON array
-     * {@code [{"agentId","baseUrl","tokenFile"}]}. Fails with an {@link IllegalArgumentException} naming the bad
+     * {@code [{"agentId","baseUrl","tokenFile","capacity"}]} ({@code capacity} optional). Fails with an {@link IllegalArgumentException} naming the bad
      * entry (its position and text; entries hold paths, never tokens).
      */
     public static List<FixedAgent> parse(String spec) {
@@ -74,7 +82,7 @@ public record FixedAgent(String agentId, String baseUrl, Path tokenFile) {
                     + "') must look like id=url=tokenfile");
             }
             out.add(entry(i, e, e.substring(0, first).strip(), e.substring(first + 1, last).strip(),
-                e.substring(last + 1).strip()));
+                e.substring(last + 1).strip(), 0));
         }
         return out;
     }
@@ -91,17 +99,23 @@ public record FixedAgent(String agentId, String baseUrl, Path tokenFile) {
             if (!(a.getValue(i) instanceof JsonObject o)) {
                 throw new IllegalArgumentException("static agent entry " + (i + 1) + " is not a JSON object");
             }
-            out.add(entry(i, o.encode(), o.getString("agentId"), o.getString("baseUrl"), o.getString("tokenFile")));
+            Object capacity = o.getValue("capacity", 0);
+            if (!(capacity instanceof Integer)) {
+                throw new IllegalArgumentException("static agent entry " + (i + 1) + ": capacity must be a whole "
+                    + "number of sessions, not " + capacity);
+            }
+            out.add(entry(i, o.encode(), o.getString("agentId"), o.getString("baseUrl"), o.getString("tokenFile"),
+                (Integer) capacity));
         }
         return out;
     }
 
-    private static FixedAgent entry(int i, String text, String id, String url, String tokenFile) {
+    private static FixedAgent entry(int i, String text, String id, String url, String tokenFile, int capacity) {
         try {
             if (tokenFile == null || tokenFile.isBlank()) {
                 throw new IllegalArgumentException("tokenFile is missing");
             }
-            return new FixedAgent(id, url, Path.of(tokenFile));
+            return new FixedAgent(id, url, Path.of(tokenFile), capacity);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new IllegalArgumentException("static agent entry " + (i + 1) + " ('"
                 + text.replaceAll("//[^/@]*@", "//<masked>@") + "'): " + e.getMessage(), e);

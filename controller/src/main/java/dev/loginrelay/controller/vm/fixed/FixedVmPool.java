@@ -11,6 +11,7 @@ import dev.loginrelay.controller.error.ApiException;
 import dev.loginrelay.controller.error.ErrorCode;
 import dev.loginrelay.controller.support.SecretFiles;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -27,8 +28,11 @@ import java.util.UUID;
 
 /**
  * A {@link VmPool} over a fixed list of agents on VMs made elsewhere. {@link #acquire} hands out the agent with
- * the fewest sessions (round-robin on ties) that answers {@code /health}, skipping those that do not; {@link #release}
- * gives the slot back. Nothing is started or stopped here.
+ * the fewest sessions (round-robin on ties) that has room and answers {@code /health}, skipping those that do not;
+ * {@link #release} gives the slot back. An agent serves at most its capacity (its own {@code capacity}, else
+ * {@code LOGINRELAY_STATIC_SESSIONS_PER_AGENT}, else no limit); when every agent that answers is full, a session waits
+ * (still {@code pending}) for the first slot that frees, in the order they asked. The counts are this replica's: two
+ * replicas over one list each fill an agent up to its capacity. Nothing is started or stopped here.
  */
 public final class FixedVmPool implements VmPool {
     /** {@code static}: agents on VMs made elsewhere, listed in {@code LOGINRELAY_STATIC_AGENTS}. */
@@ -45,15 +49,31 @@ public final class FixedVmPool implements VmPool {
                 throw new IllegalArgumentException(
                     "LOGINRELAY_STATIC_AGENTS is required when LOGINRELAY_VM_PROVIDER=static");
             }
-            return new FixedVmPool(FixedAgent.parse(spec), ctx.agents());
+            String perAgent = ctx.env().getOrDefault("LOGINRELAY_STATIC_SESSIONS_PER_AGENT", "0").strip();
+            int capacity;
+            try {
+                capacity = Integer.parseInt(perAgent);
+            } catch (NumberFormatException e) {
+                capacity = -1;
+            }
+            if (capacity < 0) {
+                throw new IllegalArgumentException("LOGINRELAY_STATIC_SESSIONS_PER_AGENT must be a whole number of "
+                    + "sessions (0: no limit), not '" + perAgent + "'");
+            }
+            return new FixedVmPool(FixedAgent.parse(spec), ctx.agents(), capacity);
         }
     }
 
     private static final Logger log = LoggerFactory.getLogger(FixedVmPool.class);
     private static final Duration CATALOG_TTL = Duration.ofMinutes(5);
+    /** {@link #reserve}: every agent left to try is at its capacity. */
+    private static final int FULL = -2;
 
     private final List<AgentHandle> agents;
     private final int[] handedOut;
+    private final int[] capacity;
+    /** Sessions waiting for a slot, first asked first served. */
+    private final java.util.ArrayDeque<Promise<Void>> waiting = new java.util.ArrayDeque<>();
     private final AgentClient client;
     private final boolean ownsClient;
     private final CachedFuture<JsonObject> catalog;
@@ -65,10 +85,19 @@ public final class FixedVmPool implements VmPool {
     }
 
     public FixedVmPool(List<FixedAgent> agents, AgentClient client) {
-        this(agents, client, false);
+        this(agents, client, 0);
+    }
+
+    /** {@code perAgent}: the capacity of an agent that names none (0: no limit). */
+    public FixedVmPool(List<FixedAgent> agents, AgentClient client, int perAgent) {
+        this(agents, client, false, perAgent);
     }
 
     private FixedVmPool(List<FixedAgent> agents, AgentClient client, boolean ownsClient) {
+        this(agents, client, ownsClient, 0);
+    }
+
+    private FixedVmPool(List<FixedAgent> agents, AgentClient client, boolean ownsClient, int perAgent) {
         if (agents.isEmpty()) {
             throw new IllegalArgumentException("the static VM provider needs at least one agent");
         }
@@ -84,6 +113,8 @@ public final class FixedVmPool implements VmPool {
         }
         this.agents = List.copyOf(handles);
         this.handedOut = new int[handles.size()];
+        this.capacity = agents.stream().mapToInt(a -> a.capacity() > 0 ? a.capacity()
+            : perAgent > 0 ? perAgent : Integer.MAX_VALUE).toArray();
         this.client = client;
         this.ownsClient = ownsClient;
         this.catalog = new CachedFuture<>(CATALOG_TTL, () -> doctor(0, new ArrayList<>()));
@@ -101,11 +132,24 @@ public final class FixedVmPool implements VmPool {
 
     @Override
     public Future<AgentHandle> acquire(UUID sessionId) {
-        return tryNext(sessionId, new HashSet<>(), new ArrayList<>());
+        return tryNext(sessionId, new HashSet<>(), new ArrayList<>(), false);
     }
 
-    private Future<AgentHandle> tryNext(UUID sessionId, Set<Integer> tried, List<String> why) {
+    private Future<AgentHandle> tryNext(UUID sessionId, Set<Integer> tried, List<String> why, boolean woken) {
         int i = reserve(tried);
+        if (i == FULL) {
+            Promise<Void> slot = Promise.promise();
+            synchronized (this) {
+                if (woken) {
+                    waiting.addFirst(slot); // it was first in line and keeps its place
+                } else {
+                    waiting.add(slot);
+                }
+            }
+            log.info("session={} waits for a slot: every static agent that answers is at its capacity", sessionId);
+            // Agents that did not answer are tried again: one may be back by then.
+            return slot.future().compose(v -> tryNext(sessionId, new HashSet<>(), new ArrayList<>(), true));
+        }
         if (i < 0) {
             return Future.failedFuture(new ApiException(ErrorCode.AGENT_UNAVAILABLE, "none of the " + agents.size()
                 + " static agents answers /health: " + String.join("; ", why)));
@@ -115,36 +159,67 @@ public final class FixedVmPool implements VmPool {
             log.info("session={} placed on agent={} ({} sessions there)", sessionId, a.agentId(), count(i));
             return a;
         }).recover(e -> {
-            unreserve(i);
+            unreserve(i, false); // that slot was never used: nobody waits for it
             log.warn("session={} skipping agent={}: {}", sessionId, a.agentId(), e.getMessage());
             why.add(a.agentId() + ": " + e.getMessage());
             tried.add(i);
-            return tryNext(sessionId, tried, why);
+            return tryNext(sessionId, tried, why, woken);
         });
     }
 
-    /** Takes a slot on the untried agent with the fewest sessions, the first from the round-robin cursor on ties. */
+    /**
+     * Takes a slot on the untried agent with room and the fewest sessions, the first from the round-robin cursor on
+     * ties; {@link #FULL} when every untried agent is at its capacity, -1 when none is left to try.
+     */
     private synchronized int reserve(Set<Integer> tried) {
         int best = -1;
+        boolean full = false;
         for (int k = 0; k < agents.size(); k++) {
             int i = (next + k) % agents.size();
-            if (!tried.contains(i) && (best < 0 || handedOut[i] < handedOut[best])) {
+            if (tried.contains(i)) {
+                continue;
+            }
+            if (handedOut[i] >= capacity[i]) {
+                full = true;
+            } else if (best < 0 || handedOut[i] < handedOut[best]) {
                 best = i;
             }
         }
         if (best >= 0) {
             handedOut[best]++;
             next = (best + 1) % agents.size();
+            return best;
         }
-        return best;
+        return full ? FULL : -1;
     }
 
-    private synchronized void unreserve(int i) {
-        handedOut[i] = Math.max(0, handedOut[i] - 1);
+    /** Gives a slot back; with {@code wake}, the session waiting longest for one tries again. */
+    private void unreserve(int i, boolean wake) {
+        Promise<Void> first;
+        synchronized (this) {
+            handedOut[i] = Math.max(0, handedOut[i] - 1);
+            first = wake ? waiting.poll() : null;
+        }
+        if (first != null) {
+            first.complete();
+        }
     }
 
     private synchronized int count(int i) {
         return handedOut[i];
+    }
+
+    /** Agents {@code idle} (no session) and {@code busy}, {@code sessions} served, sessions {@code waiting}. */
+    @Override
+    public synchronized java.util.Map<String, Integer> capacity() {
+        int idle = 0;
+        int sessions = 0;
+        for (int n : handedOut) {
+            idle += n == 0 ? 1 : 0;
+            sessions += n;
+        }
+        return java.util.Map.of("idle", idle, "busy", agents.size() - idle, "sessions", sessions,
+            "waiting", waiting.size());
     }
 
     /** How many sessions each agent has, by agent id (for logs and tests). */
@@ -162,7 +237,7 @@ public final class FixedVmPool implements VmPool {
         if (i < 0) {
             return Future.failedFuture(new IllegalArgumentException("not a static agent: " + handle.agentId()));
         }
-        unreserve(i);
+        unreserve(i, true);
         return Future.succeededFuture();
     }
 

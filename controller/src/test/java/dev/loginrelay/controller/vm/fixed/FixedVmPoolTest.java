@@ -65,6 +65,36 @@ class FixedVmPoolTest {
     }
 
     @Test
+    void aFullAgentMakesSessionsWaitInTheOrderTheyAskedUntilASlotFrees() throws Exception {
+        FixedAgent small = new FixedAgent("one", one.baseUrl(), one.tokenFile(), 1);
+        FixedVmPool vms = new FixedVmPool(List.of(small, down), client);
+        AgentHandle first = await(vms.acquire(UUID.randomUUID()));
+        var second = vms.acquire(UUID.randomUUID());
+        var third = vms.acquire(UUID.randomUUID());
+        AgentKit.awaitTrue(() -> vms.capacity().get("waiting") == 2, "two sessions wait");
+        assertThat(second.isComplete()).as("no slot is free: the second waits").isFalse();
+        assertThat(vms.capacity()).containsEntry("sessions", 1).containsEntry("busy", 1);
+
+        await(vms.release(first));
+        assertThat(await(second).agentId()).as("the first to wait gets the slot").isEqualTo("one");
+        assertThat(third.isComplete()).as("the third still waits").isFalse();
+        await(vms.release(await(second)));
+        assertThat(await(third).agentId()).isEqualTo("one");
+        assertThat(vms.capacity()).containsEntry("waiting", 0).containsEntry("sessions", 1);
+    }
+
+    @Test
+    void readsCapacityFromTheJsonFormAndRefusesABadOne() {
+        assertThat(FixedAgent.parse("[{\"agentId\":\"a\",\"baseUrl\":\"http://h:1\",\"tokenFile\":\"/t\","
+            + "\"capacity\":8}]").get(0).capacity()).isEqualTo(8);
+        assertThatThrownBy(() -> FixedAgent.parse("[{\"agentId\":\"a\",\"baseUrl\":\"http://h:1\","
+            + "\"tokenFile\":\"/t\",\"capacity\":\"many\"}]")).hasMessageContaining("entry 1")
+            .hasMessageContaining("capacity must be a whole number");
+        assertThatThrownBy(() -> FixedAgent.parse("[{\"agentId\":\"a\",\"baseUrl\":\"http://h:1\","
+            + "\"tokenFile\":\"/t\",\"capacity\":-1}]")).hasMessageContaining("capacity cannot be less than 0");
+    }
+
+    @Test
     void parsesBothFormsAndNamesTheBadEntry() {
         List<FixedAgent> agents = FixedVmPool.parse(" vm1=http://10.0.0.5:7070/=/run/t1 , vm2=https://vm2:7070=t2");
         assertThat(agents).extracting(FixedAgent::agentId).containsExactly("vm1", "vm2");
