@@ -315,19 +315,19 @@ public final class KubernetesVmPool implements VmPool {
 
     /** The probe's agent (bootstrap token) once its Sandbox is ready with its service. */
     private Future<AgentHandle> awaitSandbox(String name, long deadline) {
-        return vertx.executeBlocking(() -> api.sandbox(name).filter(s -> SandboxApi.ready(s)
-                && !SandboxApi.deleting(s)).flatMap(s -> SandboxApi.serviceHost(s).map(host -> new AgentHandle(
-                    "probe", "http://" + host + ":" + config.agentPort(), bootstrap, name, host))), false)
-            .compose(found -> {
-                if (found.isPresent()) {
-                    return Future.succeededFuture(found.get());
-                }
-                if (System.nanoTime() > deadline) {
-                    return Future.failedFuture("probe sandbox " + name + " from template " + config.template()
-                        + " was not ready in time");
-                }
-                return vertx.timer(POLL_MS).compose(v -> awaitSandbox(name, deadline));
-            });
+        return vertx.executeBlocking(() -> api.sandbox(name), false).compose(found -> {
+            Optional<AgentHandle> h = found.filter(s -> SandboxApi.ready(s) && !SandboxApi.deleting(s))
+                .flatMap(s -> SandboxApi.serviceHost(s).map(host -> new AgentHandle("probe", "http://" + host + ":"
+                    + config.agentPort(), bootstrap, name, host)));
+            if (h.isPresent()) {
+                return Future.succeededFuture(h.get());
+            }
+            if (System.nanoTime() > deadline) {
+                return Future.failedFuture("probe sandbox " + name + " from template " + config.template()
+                    + " was not ready in time (" + found.map(SandboxApi::whyNotReady).orElse("gone") + ")");
+            }
+            return vertx.timer(POLL_MS).compose(v -> awaitSandbox(name, deadline));
+        });
     }
 
     /** Closes the API client. Claims stay: their sessions go on, and a restarted controller finds them. */
