@@ -48,6 +48,11 @@ class KubernetesBackendTest {
     }
 
     private ControllerFixture controller(int warm, int capacity) throws Exception {
+        return controller(warm, capacity, false);
+    }
+
+    /** {@code template}: sessions get a Sandbox from the template ({@code LOGINRELAY_K8S_TEMPLATE}), no warm pool. */
+    private ControllerFixture controller(int warm, int capacity, boolean template) throws Exception {
         Path providers = Files.createDirectories(dir.resolve("providers"));
         Files.writeString(providers.resolve("fake-loopback.json"),
             FakeCliSpecs.loopback("fake-loopback", new JsonObject()).encodePrettily());
@@ -60,7 +65,8 @@ class KubernetesBackendTest {
         c.env.put("LOGINRELAY_VM_PROVIDER", "kubernetes");
         c.env.put("LOGINRELAY_K8S_API_URL", cluster.apiUrl());
         c.env.put("LOGINRELAY_K8S_NAMESPACE", FakeSandboxCluster.NAMESPACE);
-        c.env.put("LOGINRELAY_K8S_WARM_POOL", FakeSandboxCluster.POOL);
+        c.env.put(template ? "LOGINRELAY_K8S_TEMPLATE" : "LOGINRELAY_K8S_WARM_POOL",
+            template ? FakeSandboxCluster.TEMPLATE : FakeSandboxCluster.POOL);
         c.env.put("LOGINRELAY_K8S_AGENT_PORT", Integer.toString(cluster.agentPort));
         c.env.put("LOGINRELAY_K8S_BOOTSTRAP_TOKEN_FILE", cluster.bootstrapToken.toString());
         c.env.put("LOGINRELAY_K8S_TOKEN_KEY_FILE", key.toString());
@@ -137,6 +143,39 @@ class KubernetesBackendTest {
             java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
         return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(
             ("loginrelay claim token\n" + claim + "\n" + uid).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void withOnlyATemplateEachSessionGetsAColdSandboxOfItsOwnDeletedAtRelease() throws Exception {
+        ControllerFixture c = controller(0, 4, true).start();
+        assertThat(cluster.bound).as("the providers were read from a probe Sandbox of the template").hasSize(1);
+        Poll.until(Duration.ofSeconds(10), "the probe deleted: no warm pool, nothing runs ahead",
+            () -> cluster.sandboxObjects().isEmpty() && cluster.running() == 0);
+        String[] s = create(c, "user-template");
+        String url = c.awaitStatus(s[0], s[1], "awaiting_user", 60).getString("authUrl");
+
+        assertThat(cluster.claims()).as("no SandboxClaim: a v1beta1 claim can only name a warm pool").isEmpty();
+        GenericKubernetesResource sandbox = cluster.sandboxObjects().stream()
+            .filter(x -> x.getMetadata().getName().equals(claimOf(s[0]))).findFirst().orElseThrow();
+        assertThat(sandbox.getApiVersion()).isEqualTo("agents.x-k8s.io/v1beta1");
+        assertThat(sandbox.getMetadata().getLabels()).containsEntry("loginrelay.dev/session", s[0])
+            .containsEntry("loginrelay.dev/replica", "controller-0");
+        assertThat(sandbox.getAdditionalProperties().get("spec").toString()).as("the template's pod template")
+            .contains(FakeSandboxCluster.TEMPLATE_IMAGE).contains("shutdownTime").contains("shutdownPolicy=Delete");
+        assertThat(cluster.bound).containsKey(claimOf(s[0])).hasSize(2);
+        JsonObject op = c.get(s[0], ControllerFixture.OPERATOR);
+        assertThat(op.getString("agentId")).isEqualTo(claimOf(s[0]));
+        String agentUrl = "http://" + op.getString("vmIp") + ":" + cluster.agentPort + "/api/v1/providers";
+        assertThat(status(agentUrl, SecretsForTests.BOOTSTRAP)).as("re-keyed at hand-out").isEqualTo(401);
+        assertThat(status(agentUrl, ownToken(sandbox.getMetadata().getName(), sandbox.getMetadata().getUid())))
+            .isEqualTo(200);
+
+        assertThat(c.post(s[0], "callback", new JsonObject().put("url",
+            FakeBrowser.callbackFor(url, "code=ok&state={state}")), s[1]).status()).isEqualTo(202);
+        JsonObject ready = c.awaitStatus(s[0], s[1], "ready", 60);
+        assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("fake.user@example.com");
+        Poll.until(Duration.ofSeconds(30), "the session's Sandbox deleted and its agent stopped",
+            () -> cluster.sandboxObjects().isEmpty() && cluster.running() == 0);
     }
 
     @Test

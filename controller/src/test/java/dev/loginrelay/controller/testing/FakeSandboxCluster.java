@@ -33,8 +33,10 @@ import java.util.concurrent.TimeUnit;
  * loopback address ({@link PodNetwork}), holding the pool's bootstrap token, as a pod of the template would), binds
  * each new claim to a warm sandbox or cold-starts one while fewer than {@code capacity} exist, else leaves it
  * waiting, and writes the status the real controllers write ({@code Ready} conditions, {@code status.sandbox.name},
- * {@code status.serviceFQDN}). A claim deleted takes its sandbox (and agent) with it; a sandbox deleted stops its
- * agent. What it does not simulate: scheduling, images, runtime classes, network policies, DNS.
+ * {@code status.serviceFQDN}). A {@code Sandbox} someone else created (the pool's template mode: one per session,
+ * made from a {@code SandboxTemplate}) is booted cold the same way and marked ready, as the sandbox controller would;
+ * one whose spec has no {@code podTemplate} is marked not ready instead. A claim deleted takes its sandbox (and agent)
+ * with it; a sandbox deleted stops its agent. What it does not simulate: scheduling, images, runtime classes, network policies, DNS.
  */
 public final class FakeSandboxCluster implements AutoCloseable {
     public static final String NAMESPACE = "loginrelay";
@@ -47,6 +49,12 @@ public final class FakeSandboxCluster implements AutoCloseable {
     public static final CustomResourceDefinitionContext SANDBOXES = new CustomResourceDefinitionContext.Builder()
         .withGroup("agents.x-k8s.io").withVersion("v1beta1").withKind("Sandbox")
         .withPlural("sandboxes").withScope("Namespaced").build();
+    public static final CustomResourceDefinitionContext TEMPLATES = new CustomResourceDefinitionContext.Builder()
+        .withGroup("extensions.agents.x-k8s.io").withVersion("v1beta1").withKind("SandboxTemplate")
+        .withPlural("sandboxtemplates").withScope("Namespaced").build();
+    public static final String TEMPLATE = "loginrelay-agent";
+    /** The image in {@link #TEMPLATE}'s pod template, to recognise it in the Sandboxes made from it. */
+    public static final String TEMPLATE_IMAGE = "registry.invalid/loginrelay/agent:test";
 
     private final KubernetesMockServer server;
     public final KubernetesClient client;
@@ -74,6 +82,8 @@ public final class FakeSandboxCluster implements AutoCloseable {
         final Agent agent;
         final PodNetwork network;
         String claim;
+        /** Made by someone else from a template: never warm, never adopted. */
+        boolean own;
 
         Sandbox(Agent agent, PodNetwork network) {
             this.agent = agent;
@@ -87,12 +97,20 @@ public final class FakeSandboxCluster implements AutoCloseable {
         this.warm = warm;
         this.capacity = capacity;
         this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-            new KubernetesCrudDispatcher(List.of(CLAIMS, SANDBOXES)), false);
+            new KubernetesCrudDispatcher(List.of(CLAIMS, SANDBOXES, TEMPLATES)), false);
         server.init();
         this.client = server.createClient();
         this.bootstrapToken = dir.resolve("bootstrap.token");
         Files.writeString(bootstrapToken, SecretsForTests.BOOTSTRAP + "\n");
         this.agentPort = AgentKit.freePort();
+        GenericKubernetesResource template = new GenericKubernetesResource();
+        template.setApiVersion(CLAIM_API);
+        template.setKind("SandboxTemplate");
+        template.setMetadata(new ObjectMetaBuilder().withName(TEMPLATE).build());
+        template.setAdditionalProperty("spec", Map.of("podTemplate", Map.of("metadata", Map.of("labels",
+            Map.of("app", "loginrelay-agent")), "spec", Map.of("containers", List.of(Map.of("name", "agent",
+            "image", TEMPLATE_IMAGE))))));
+        client.genericKubernetesResources(TEMPLATES).inNamespace(NAMESPACE).resource(template).create();
         loop.scheduleWithFixedDelay(this::reconcileSafely, 0, 25, TimeUnit.MILLISECONDS);
     }
 
@@ -122,8 +140,14 @@ public final class FakeSandboxCluster implements AutoCloseable {
         seen.keySet().retainAll(claims.keySet());
         // sandboxes deleted by someone else, or whose claim is gone (the garbage collector's cascade)
         List<String> objects = new ArrayList<>();
-        client.genericKubernetesResources(SANDBOXES).inNamespace(NAMESPACE).list().getItems()
-            .forEach(s -> objects.add(s.getMetadata().getName()));
+        List<GenericKubernetesResource> unbooted = new ArrayList<>();
+        client.genericKubernetesResources(SANDBOXES).inNamespace(NAMESPACE).list().getItems().forEach(s -> {
+            objects.add(s.getMetadata().getName());
+            if (!sandboxes.containsKey(s.getMetadata().getName()) && s.getAdditionalProperties().get("status") == null
+                && s.getMetadata().getDeletionTimestamp() == null) {
+                unbooted.add(s);
+            }
+        });
         for (String name : List.copyOf(sandboxes.keySet())) {
             Sandbox s = sandboxes.get(name);
             if (!objects.contains(name) || s.claim != null && !claims.containsKey(s.claim)) {
@@ -139,6 +163,11 @@ public final class FakeSandboxCluster implements AutoCloseable {
                 bind(c);
             }
         }
+        for (GenericKubernetesResource s : unbooted) {
+            if (sandboxes.size() < capacity) {
+                bootCold(s);
+            }
+        }
         while (warmCount() < warm && sandboxes.size() < capacity) {
             start(null);
         }
@@ -146,8 +175,8 @@ public final class FakeSandboxCluster implements AutoCloseable {
 
     private void bind(GenericKubernetesResource claim) throws Exception {
         String name = claim.getMetadata().getName();
-        String sandbox = sandboxes.entrySet().stream().filter(e -> e.getValue().claim == null).map(Map.Entry::getKey)
-            .findFirst().orElse(null);
+        String sandbox = sandboxes.entrySet().stream().filter(e -> e.getValue().claim == null && !e.getValue().own)
+            .map(Map.Entry::getKey).findFirst().orElse(null);
         if (sandbox == null && sandboxes.size() < capacity) {
             sandbox = start(name); // cold start from the template
         }
@@ -175,15 +204,7 @@ public final class FakeSandboxCluster implements AutoCloseable {
     private String start(String claim) throws Exception {
         int i = ++made;
         String name = POOL + "-" + i;
-        String host = "127.1." + (i / 250) + "." + (i % 250 + 1);
-        Path home = Files.createDirectories(dir.resolve("sandboxes").resolve(name));
-        AgentConfig config = AgentConfig.from(Map.of("LOGINRELAY_AGENT_HOST", "127.0.0.1",
-            "LOGINRELAY_AGENT_PORT", "0", "LOGINRELAY_AGENT_WORK_DIR", home.toString(),
-            "LOGINRELAY_AGENT_TOKEN_FILE", bootstrapToken.toString(),
-            "LOGINRELAY_AGENT_LOCK_DIR", home.resolve("locks").toString(),
-            "LOGINRELAY_AGENT_PROVIDERS_DIR", providers.toString()), List.of());
-        Agent agent = Agent.deploy(vertx, config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        PodNetwork network = PodNetwork.open(vertx, host, agentPort, agent.port());
+        String host = boot(name, i);
         GenericKubernetesResource s = new GenericKubernetesResource();
         s.setApiVersion(SANDBOX_API);
         s.setKind("Sandbox");
@@ -193,8 +214,42 @@ public final class FakeSandboxCluster implements AutoCloseable {
         s.setAdditionalProperty("status", Map.of("conditions", List.of(condition("True", "DependenciesReady")),
             "service", name, "serviceFQDN", host));
         client.genericKubernetesResources(SANDBOXES).inNamespace(NAMESPACE).resource(s).create();
-        sandboxes.put(name, new Sandbox(agent, network));
         return name;
+    }
+
+    /**
+     * A Sandbox object made by someone else (from a template): boots its agent cold and writes its ready status, or
+     * a not-ready one when its spec has no pod template to run.
+     */
+    private void bootCold(GenericKubernetesResource s) throws Exception {
+        String name = s.getMetadata().getName();
+        if (!(s.getAdditionalProperties().get("spec") instanceof Map<?, ?> spec
+            && spec.get("podTemplate") instanceof Map<?, ?>)) {
+            s.setAdditionalProperty("status", Map.of("conditions", List.of(condition("False", "ReconcilerError"))));
+            client.genericKubernetesResources(SANDBOXES).inNamespace(NAMESPACE).resource(s).update();
+            return;
+        }
+        String host = boot(name, ++made);
+        sandboxes.get(name).own = true;
+        s.setAdditionalProperty("status", Map.of("conditions", List.of(condition("True", "DependenciesReady")),
+            "service", name, "serviceFQDN", host));
+        client.genericKubernetesResources(SANDBOXES).inNamespace(NAMESPACE).resource(s).update();
+        bound.put(name, Instant.now());
+    }
+
+    /** A real agent for sandbox {@code name} on loopback address number {@code i}; returns that address. */
+    private String boot(String name, int i) throws Exception {
+        String host = "127.1." + (i / 250) + "." + (i % 250 + 1);
+        Path home = Files.createDirectories(dir.resolve("sandboxes").resolve(name));
+        AgentConfig config = AgentConfig.from(Map.of("LOGINRELAY_AGENT_HOST", "127.0.0.1",
+            "LOGINRELAY_AGENT_PORT", "0", "LOGINRELAY_AGENT_WORK_DIR", home.toString(),
+            "LOGINRELAY_AGENT_TOKEN_FILE", bootstrapToken.toString(),
+            "LOGINRELAY_AGENT_LOCK_DIR", home.resolve("locks").toString(),
+            "LOGINRELAY_AGENT_PROVIDERS_DIR", providers.toString()), List.of());
+        Agent agent = Agent.deploy(vertx, config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        PodNetwork network = PodNetwork.open(vertx, host, agentPort, agent.port());
+        sandboxes.put(name, new Sandbox(agent, network));
+        return host;
     }
 
     private void stop(String name) throws Exception {
@@ -207,12 +262,17 @@ public final class FakeSandboxCluster implements AutoCloseable {
     }
 
     private int warmCount() {
-        return (int) sandboxes.values().stream().filter(s -> s.claim == null).count();
+        return (int) sandboxes.values().stream().filter(s -> s.claim == null && !s.own).count();
     }
 
     private static Map<String, Object> condition(String status, String reason) {
         return Map.of("type", "Ready", "status", status, "reason", reason, "message", reason,
             "lastTransitionTime", Instant.now().toString());
+    }
+
+    /** The Sandboxes in the API server now. */
+    public List<GenericKubernetesResource> sandboxObjects() {
+        return client.genericKubernetesResources(SANDBOXES).inNamespace(NAMESPACE).list().getItems();
     }
 
     /** The claims in the API server now, by name. */

@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
  * @param apiUrl           the API server; null = what the client finds itself (in a pod: its service account)
  * @param namespace        where the warm pool lives and the claims are made; null = the client's (in a pod: its own)
  * @param warmPool         the SandboxWarmPool every claim names ({@code replicas: 0} makes every claim a cold start
- *                         from the pool's template)
+ *                         from the pool's template); null when {@code template} is set
+ * @param template         the SandboxTemplate each session's {@code Sandbox} is made from, cold, when no warm pool is
+ *                         used; null when {@code warmPool} is set. Exactly one of the two is set.
  * @param agentPort        the port the agent listens on in the sandbox
  * @param bootstrapToken   the file holding the token every sandbox of the pool starts with (the Secret the template
  *                         mounts); used once per claim, to give the claimed agent its own
@@ -23,7 +25,8 @@ import java.util.regex.Pattern;
  *                         no controller released (a replica that was gone for good)
  * @param replica          this controller replica's name, on its claims as a label
  */
-public record KubernetesPoolConfig(String apiUrl, String namespace, String warmPool, int agentPort,
+public record KubernetesPoolConfig(String apiUrl, String namespace, String warmPool, String template,
+                                   int agentPort,
                                    Path bootstrapToken, Path tokenKey, Duration readyTimeout, Duration claimTtl,
                                    String replica) {
     /** A DNS-1123 label: namespaces and the names of the objects referenced here. */
@@ -36,12 +39,16 @@ public record KubernetesPoolConfig(String apiUrl, String namespace, String warmP
             throw new IllegalArgumentException("LOGINRELAY_K8S_NAMESPACE must be a DNS label (lower-case letters, "
                 + "digits, '-'; at most 63), not '" + namespace + "'");
         }
-        if (warmPool == null || warmPool.isBlank()) {
-            throw new IllegalArgumentException("LOGINRELAY_K8S_WARM_POOL is required when LOGINRELAY_VM_PROVIDER="
-                + "kubernetes: the name of the SandboxWarmPool to claim from");
+        if ((warmPool == null) == (template == null)) {
+            throw new IllegalArgumentException("set exactly one of LOGINRELAY_K8S_WARM_POOL (the SandboxWarmPool to "
+                + "claim from) and LOGINRELAY_K8S_TEMPLATE (the SandboxTemplate to start a Sandbox from per session) "
+                + "when LOGINRELAY_VM_PROVIDER=kubernetes; " + (warmPool == null ? "neither is set" : "both are set"));
         }
-        if (!DNS_LABEL.matcher(warmPool).matches()) {
+        if (warmPool != null && !DNS_LABEL.matcher(warmPool).matches()) {
             throw new IllegalArgumentException("LOGINRELAY_K8S_WARM_POOL must be a DNS label, not '" + warmPool + "'");
+        }
+        if (template != null && !DNS_LABEL.matcher(template).matches()) {
+            throw new IllegalArgumentException("LOGINRELAY_K8S_TEMPLATE must be a DNS label, not '" + template + "'");
         }
         if (agentPort < 1 || agentPort > 65535) {
             throw new IllegalArgumentException("LOGINRELAY_K8S_AGENT_PORT must be 1-65535, not " + agentPort);
@@ -62,11 +69,17 @@ public record KubernetesPoolConfig(String apiUrl, String namespace, String warmP
         }
     }
 
+    /** Sessions get a Sandbox of their own from {@link #template}, not a claim on a warm pool. */
+    public boolean fromTemplate() {
+        return template != null;
+    }
+
     /** Reads {@code LOGINRELAY_K8S_*}; fails naming the variable that is missing or wrong. */
     public static KubernetesPoolConfig fromEnv(Map<String, String> env) {
         String replica = first(env, "LOGINRELAY_K8S_REPLICA", "LOGINRELAY_REPLICA_ID", "HOSTNAME");
         return new KubernetesPoolConfig(blankToNull(env.get("LOGINRELAY_K8S_API_URL")),
-            blankToNull(env.get("LOGINRELAY_K8S_NAMESPACE")), env.get("LOGINRELAY_K8S_WARM_POOL"),
+            blankToNull(env.get("LOGINRELAY_K8S_NAMESPACE")), blankToNull(env.get("LOGINRELAY_K8S_WARM_POOL")),
+            blankToNull(env.get("LOGINRELAY_K8S_TEMPLATE")),
             integer(env, "LOGINRELAY_K8S_AGENT_PORT", 7070),
             file(env, "LOGINRELAY_K8S_BOOTSTRAP_TOKEN_FILE", "the token the pool's sandboxes start with"),
             file(env, "LOGINRELAY_K8S_TOKEN_KEY_FILE", "the key each claimed agent's own token is derived from"),

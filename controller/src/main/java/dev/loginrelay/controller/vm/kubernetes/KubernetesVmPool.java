@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  * the agent is reached through the sandbox's service, given a token of its own (the pool's sandboxes share a
  * bootstrap token until claimed) and proven with an authenticated call. {@link #release} deletes the claim, and the
  * cluster the sandbox with it. Claims outlive a controller restart: {@link #find} finds them by their session label.
+ * With a {@code SandboxTemplate} configured instead of a pool, each session gets a {@code Sandbox} of its own made
+ * from the template (a cold start), under the same name and labels, handled the same way from there on.
  */
 public final class KubernetesVmPool implements VmPool {
     /** {@code kubernetes}: a SandboxClaim per session ({@code LOGINRELAY_K8S_*}). */
@@ -72,6 +74,8 @@ public final class KubernetesVmPool implements VmPool {
     /** Claims handed out (or found again) and not released, by claim name. */
     private final Map<String, AgentHandle> live = new ConcurrentHashMap<>();
     private final CachedFuture<JsonObject> catalog;
+    /** Probe Sandboxes in use now ({@link #probe}): not leftovers for {@link #reapExcept}. */
+    private final Set<String> probing = ConcurrentHashMap.newKeySet();
 
     /** Reads the two secret files and builds the API client (blocking, at startup); fails naming what is wrong. */
     public KubernetesVmPool(Vertx vertx, KubernetesPoolConfig config, AgentClient agents) {
@@ -89,13 +93,26 @@ public final class KubernetesVmPool implements VmPool {
             throw new IllegalArgumentException("LOGINRELAY_K8S_NAMESPACE is not set and the Kubernetes client found "
                 + "no namespace of its own (outside a pod, set it)");
         }
-        this.api = new SandboxApi(client, ns);
+        this.api = new SandboxApi(client, ns, config.fromTemplate());
         this.waiter = new ClaimWaiter(vertx, api, config.replica(), POLL_MS);
         this.catalog = new CachedFuture<>(CATALOG_TTL, () -> doctor(System.nanoTime()
             + config.readyTimeout().toNanos()));
-        log.info("kubernetes pool: namespace={} warmPool={} agentPort={} replica={} readyTimeout={}s claimTtl={}s "
-                + "api={}", ns, config.warmPool(), config.agentPort(), config.replica(),
+        log.info("kubernetes pool: namespace={} {} agentPort={} replica={} readyTimeout={}s claimTtl={}s "
+                + "api={}", ns, source(), config.agentPort(), config.replica(),
             config.readyTimeout().toSeconds(), config.claimTtl().toSeconds(), client.getMasterUrl());
+    }
+
+    /** Where sandboxes come from, for log lines and errors. */
+    private String source() {
+        return config.fromTemplate() ? "template " + config.template() : "warm pool " + config.warmPool();
+    }
+
+    /** Blocking: the session's claim, or its Sandbox from the template. */
+    private GenericKubernetesResource request(UUID sessionId) {
+        return config.fromTemplate()
+            ? SandboxApi.sandbox(SandboxApi.claimName(sessionId), sessionId, config.replica(),
+                api.blueprint(config.template()), config.claimTtl())
+            : SandboxApi.claim(sessionId, config.replica(), config.warmPool(), config.claimTtl());
     }
 
     private static Secret secret(java.nio.file.Path file, String variable) {
@@ -117,10 +134,9 @@ public final class KubernetesVmPool implements VmPool {
         long t0 = System.nanoTime();
         long deadline = t0 + config.readyTimeout().toNanos();
         // ordered: claims are made in the order sessions were admitted, which is the order the cluster binds them
-        return vertx.executeBlocking(() -> api.create(SandboxApi.claim(sessionId, config.replica(),
-                config.warmPool(), config.claimTtl())), true)
+        return vertx.executeBlocking(() -> api.create(request(sessionId)), true)
             .compose(created -> {
-                log.info("session={} claim={} created on warm pool {}", sessionId, name, config.warmPool());
+                log.info("session={} claim={} created from {}", sessionId, name, source());
                 return waiter.await(name, deadline);
             })
             .compose(claim -> vertx.executeBlocking(() -> handles(claim).orElseThrow(() -> new IllegalStateException(
@@ -179,7 +195,7 @@ public final class KubernetesVmPool implements VmPool {
     }
 
     private <T> Future<T> abandon(UUID sessionId, String name, long t0, Throwable why) {
-        String msg = "session " + sessionId + ": claim " + name + " on warm pool " + config.warmPool()
+        String msg = "session " + sessionId + ": claim " + name + " from " + source()
             + " failed after " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + why.getMessage();
         log.warn("{}; deleting the claim", msg);
         return vertx.executeBlocking(() -> {
@@ -233,7 +249,7 @@ public final class KubernetesVmPool implements VmPool {
             int n = 0;
             for (GenericKubernetesResource c : api.claimsOf(config.replica())) {
                 String name = c.getMetadata().getName();
-                if (!owned.contains(name) && !SandboxApi.deleting(c)) {
+                if (!owned.contains(name) && !probing.contains(name) && !SandboxApi.deleting(c)) {
                     api.delete(name);
                     log.info("claim={} deleted: no live session owns it", name);
                     n++;
@@ -248,7 +264,10 @@ public final class KubernetesVmPool implements VmPool {
         return Map.of("claimed", live.size(), "waiting", waiter.size());
     }
 
-    /** The self-check of a claimed agent, else of a ready sandbox of the warm pool (with the bootstrap token). */
+    /**
+     * The self-check of a claimed agent, else of a ready sandbox of the warm pool (with the bootstrap token); with a
+     * template and no session, of a probe Sandbox made from it for the purpose and deleted after.
+     */
     @Override
     public Future<JsonObject> providers() {
         return catalog.get();
@@ -256,6 +275,11 @@ public final class KubernetesVmPool implements VmPool {
 
     private Future<JsonObject> doctor(long deadline) {
         Optional<AgentHandle> any = live.values().stream().findFirst();
+        if (any.isEmpty() && config.fromTemplate()) {
+            return probe(deadline).map(CliCatalog::fromDoctor).recover(e -> Future.failedFuture(new ApiException(
+                ErrorCode.AGENT_UNAVAILABLE, "no sandbox to read the providers from within "
+                + config.readyTimeout().toSeconds() + " s: " + e.getMessage(), e)));
+        }
         Future<AgentHandle> which = any.isPresent() ? Future.succeededFuture(any.get())
             : vertx.executeBlocking(() -> api.warm(config.warmPool()).stream().findFirst()
                 .map(s -> new AgentHandle("warm", "http://" + SandboxApi.serviceHost(s).orElseThrow() + ":"
@@ -269,6 +293,40 @@ public final class KubernetesVmPool implements VmPool {
             }
             log.info("waiting for a sandbox to read the providers from: {}", e.getMessage());
             return vertx.timer(1000).compose(v -> doctor(deadline));
+        });
+    }
+
+    /** A Sandbox from the template for the self-check: made, waited for, asked with the bootstrap token, deleted. */
+    private Future<JsonObject> probe(long deadline) {
+        String name = SandboxApi.CLAIM_PREFIX + "probe-" + UUID.randomUUID();
+        probing.add(name);
+        return vertx.executeBlocking(() -> api.create(SandboxApi.sandbox(name, null, config.replica(),
+                api.blueprint(config.template()), config.claimTtl())), false)
+            .compose(made -> awaitSandbox(name, deadline))
+            .compose(h -> awaitHealth(h, deadline).compose(ok -> agents.doctor(h)))
+            .eventually(() -> vertx.executeBlocking(() -> {
+                api.delete(name);
+                return null;
+            }, false).recover(e -> {
+                log.warn("probe sandbox {} not deleted: {}", name, e.getMessage());
+                return Future.succeededFuture();
+            }).onComplete(v -> probing.remove(name)));
+    }
+
+    /** The probe's agent (bootstrap token) once its Sandbox is ready with its service. */
+    private Future<AgentHandle> awaitSandbox(String name, long deadline) {
+        return vertx.executeBlocking(() -> api.sandbox(name), false).compose(found -> {
+            Optional<AgentHandle> h = found.filter(s -> SandboxApi.ready(s) && !SandboxApi.deleting(s))
+                .flatMap(s -> SandboxApi.serviceHost(s).map(host -> new AgentHandle("probe", "http://" + host + ":"
+                    + config.agentPort(), bootstrap, name, host)));
+            if (h.isPresent()) {
+                return Future.succeededFuture(h.get());
+            }
+            if (System.nanoTime() > deadline) {
+                return Future.failedFuture("probe sandbox " + name + " from template " + config.template()
+                    + " was not ready in time (" + found.map(SandboxApi::whyNotReady).orElse("gone") + ")");
+            }
+            return vertx.timer(POLL_MS).compose(v -> awaitSandbox(name, deadline));
         });
     }
 

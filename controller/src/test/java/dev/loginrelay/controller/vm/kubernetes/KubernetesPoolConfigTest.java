@@ -42,7 +42,8 @@ class KubernetesPoolConfigTest {
 
     @Test
     void refusesEachMistakeNamingTheVariable() {
-        assertRefused("LOGINRELAY_K8S_WARM_POOL", null, "LOGINRELAY_K8S_WARM_POOL is required");
+        assertRefused("LOGINRELAY_K8S_WARM_POOL", null, "set exactly one of LOGINRELAY_K8S_WARM_POOL (the "
+            + "SandboxWarmPool to claim from) and LOGINRELAY_K8S_TEMPLATE");
         assertRefused("LOGINRELAY_K8S_WARM_POOL", "Not_A_Name", "LOGINRELAY_K8S_WARM_POOL must be a DNS label");
         assertRefused("LOGINRELAY_K8S_NAMESPACE", "UPPER", "LOGINRELAY_K8S_NAMESPACE must be a DNS label");
         assertRefused("LOGINRELAY_K8S_AGENT_PORT", "70000", "LOGINRELAY_K8S_AGENT_PORT must be 1-65535");
@@ -63,6 +64,27 @@ class KubernetesPoolConfigTest {
         }
         assertThatThrownBy(() -> KubernetesPoolConfig.fromEnv(env)).as("%s=%s", name, value)
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void exactlyOneOfWarmPoolAndTemplate() {
+        Map<String, String> env = valid();
+        assertThat(KubernetesPoolConfig.fromEnv(env).fromTemplate()).isFalse();
+        env.put("LOGINRELAY_K8S_TEMPLATE", "loginrelay-agent");
+        assertThatThrownBy(() -> KubernetesPoolConfig.fromEnv(env)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("LOGINRELAY_K8S_WARM_POOL").hasMessageContaining("LOGINRELAY_K8S_TEMPLATE")
+            .hasMessageContaining("both are set");
+        env.remove("LOGINRELAY_K8S_WARM_POOL");
+        KubernetesPoolConfig t = KubernetesPoolConfig.fromEnv(env);
+        assertThat(t.fromTemplate()).isTrue();
+        assertThat(t.template()).isEqualTo("loginrelay-agent");
+        assertThat(t.warmPool()).isNull();
+        env.put("LOGINRELAY_K8S_TEMPLATE", " ");
+        assertThatThrownBy(() -> KubernetesPoolConfig.fromEnv(env)).hasMessageContaining("LOGINRELAY_K8S_WARM_POOL")
+            .hasMessageContaining("LOGINRELAY_K8S_TEMPLATE").hasMessageContaining("neither is set");
+        env.put("LOGINRELAY_K8S_TEMPLATE", "Bad_Name");
+        assertThatThrownBy(() -> KubernetesPoolConfig.fromEnv(env)).hasMessageContaining(
+            "LOGINRELAY_K8S_TEMPLATE must be a DNS label");
     }
 
     @Test
