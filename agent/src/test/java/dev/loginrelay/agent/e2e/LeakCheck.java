@@ -1,5 +1,6 @@
 package dev.loginrelay.agent.e2e;
 
+import dev.loginrelay.agent.testing.CapturedLogs;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -20,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * codes the user handed back) appears in them, in the run's events and view, or in its diagnostics file.
  */
 final class LeakCheck implements AutoCloseable {
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    private final ListAppender<ILoggingEvent> logs = new CapturedLogs();
     private final List<String> seen = new CopyOnWriteArrayList<>();
 
     private LeakCheck() {

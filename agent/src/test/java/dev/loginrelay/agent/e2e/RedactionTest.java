@@ -3,6 +3,7 @@ package dev.loginrelay.agent.e2e;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.loginrelay.agent.testing.CapturedLogs;
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +32,7 @@ class RedactionTest {
     @TempDir
     static Path dir;
     static AgentFixture agent;
-    static ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    static ListAppender<ILoggingEvent> logs = new CapturedLogs();
 
     @BeforeAll
     static void startAgent() throws Exception {

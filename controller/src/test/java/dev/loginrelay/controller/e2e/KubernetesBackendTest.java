@@ -3,6 +3,7 @@ package dev.loginrelay.controller.e2e;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.loginrelay.agent.testing.CapturedLogs;
 import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import dev.loginrelay.agent.testing.fakes.FakeCliSpecs;
@@ -101,7 +102,7 @@ class KubernetesBackendTest {
 
     @Test
     void claimsAWarmSandboxRekeysItsAgentAndLogsInToReady() throws Exception {
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        ListAppender<ILoggingEvent> logs = new CapturedLogs();
         logs.start();
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
         ControllerFixture c = controller(1, 4).start();

@@ -3,6 +3,7 @@ package dev.loginrelay.controller.e2e;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.loginrelay.agent.testing.CapturedLogs;
 import dev.loginrelay.agent.testing.Compat;
 import dev.loginrelay.agent.testing.CompatibilityRecorder;
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
@@ -44,7 +45,7 @@ class RealCodexBrowserThroughControllerTest {
     void realCodexBrowserLoginReachesReadyThroughThePublicApi(@TempDir Path dir) throws Exception {
         assertThat(ControllerFixture.REPO.resolve(".clis/node_modules/.bin/codex")).as("run scripts/install-clis.sh")
             .isExecutable();
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        ListAppender<ILoggingEvent> logs = new CapturedLogs();
         logs.start();
         root().addAppender(logs);
         try (FakeInternet net = FakeInternet.start(dir.resolve("net"));

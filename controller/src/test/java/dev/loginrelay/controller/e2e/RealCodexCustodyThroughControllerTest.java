@@ -8,6 +8,7 @@ import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.crypto.RSADecrypter;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.loginrelay.agent.testing.CapturedLogs;
 import dev.loginrelay.agent.testing.fakes.FakeCodexIssuer;
 import dev.loginrelay.controller.credentials.MasterKeys;
 import dev.loginrelay.controller.testing.ControllerFixture;
@@ -55,7 +56,7 @@ class RealCodexCustodyThroughControllerTest {
             .isExecutable();
         RSAKey product = new RSAKeyGenerator(2048).keyID("product-key-1").generate();
         RSAKey stranger = new RSAKeyGenerator(2048).keyID("product-key-1").generate();
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        ListAppender<ILoggingEvent> logs = new CapturedLogs();
         logs.start();
         root().addAppender(logs);
         try (FakeCodexIssuer issuer = FakeCodexIssuer.start().approveAfterPolls(2).email("grace@example.com")

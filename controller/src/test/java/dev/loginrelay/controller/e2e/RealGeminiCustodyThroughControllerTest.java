@@ -3,6 +3,7 @@ package dev.loginrelay.controller.e2e;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.loginrelay.agent.testing.CapturedLogs;
 import dev.loginrelay.agent.testing.fakes.FakeIdentityProvider;
 import dev.loginrelay.agent.testing.net.FakeInternet;
 import dev.loginrelay.controller.testing.ControllerFixture;
@@ -48,7 +49,7 @@ class RealGeminiCustodyThroughControllerTest {
     void realGeminiLoginIsInstalledIntoTheWorkspaceWhereGeminiAnswersAPrompt(@TempDir Path dir) throws Exception {
         assertThat(ControllerFixture.REPO.resolve(".clis/node_modules/.bin/gemini")).as("run scripts/install-clis.sh")
             .isExecutable();
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        ListAppender<ILoggingEvent> logs = new CapturedLogs();
         logs.start();
         root().addAppender(logs);
         try (FakeInternet net = FakeInternet.start(dir.resolve("net"));
