@@ -385,9 +385,7 @@ public final class LocalVmPool implements VmPool {
                 idle.add(ph);
             }
         }
-        idle.forEach(ProcessHandle::destroy);
-        awaitExit(idle, STOP_GRACE_MS);
-        idle.stream().filter(ProcessHandle::isAlive).forEach(LocalVmPool::killTree);
+        stopAll(idle);
         if (!idle.isEmpty()) {
             log.info("stopped {} idle agents", idle.size());
         }
@@ -403,16 +401,21 @@ public final class LocalVmPool implements VmPool {
         vertx.cancelTimer(sweepTimer);
         List<ProcessHandle> all = new ArrayList<>(processes.values());
         processes.clear();
-        all.forEach(ProcessHandle::destroy);
-        awaitExit(all, STOP_GRACE_MS);
-        all.stream().filter(ProcessHandle::isAlive).forEach(LocalVmPool::killTree);
-        awaitExit(all, KILL_WAIT_MS);
+        stopAll(all);
         if (!all.isEmpty()) {
             log.info("stopped {} local agents", all.size());
         }
         if (ownsClient) {
             client.close();
         }
+    }
+
+    /** SIGTERM to all, up to 5 s for them to exit, then SIGKILL to what is left and its children. Blocking. */
+    private static void stopAll(List<ProcessHandle> all) {
+        all.forEach(ProcessHandle::destroy);
+        awaitExit(all, STOP_GRACE_MS);
+        all.stream().filter(ProcessHandle::isAlive).forEach(LocalVmPool::killTree);
+        awaitExit(all, KILL_WAIT_MS);
     }
 
     private static void awaitExit(List<ProcessHandle> all, long budgetMs) {
