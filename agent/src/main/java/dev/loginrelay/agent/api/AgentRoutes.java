@@ -91,7 +91,12 @@ public final class AgentRoutes {
     }
 
     private void health(RoutingContext ctx) {
-        Replies.json(ctx, 200, new JsonObject().put("status", "ok").put("version", version));
+        JsonObject ahead = runs.startedAhead();
+        JsonObject health = new JsonObject().put("status", "ok").put("version", version);
+        if (!ahead.isEmpty()) {
+            health.put("startedAhead", ahead);
+        }
+        Replies.json(ctx, 200, health);
     }
 
     private void listProviders(RoutingContext ctx) {

@@ -27,14 +27,20 @@ import java.util.Objects;
  *                     {@code scripts/install-clis.sh} installed, then the system dirs (see {@link CliSearchPath})
  * @param workspaceHome when set, this agent is a <em>workspace</em>: the HOME that installed credentials are written
  *                      into (and removed from); null on a login-only agent, which refuses installs
+ * @param prestart     providers whose login this agent starts ahead of any request, one each, so the sign-in link is
+ *                     there when a session asks ({@code --prestart claude,gemini}; empty: none). Only providers
+ *                     whose logins share nothing on the host (no {@code exclusive} lock) and show a link, not a
+ *                     device code
+ * @param prestartSeconds how long a started-ahead login may wait for a session before it is discarded and a fresh
+ *                     one started (default 600)
  */
 public record AgentConfig(String host, int port, Path portFile, Path tokenFile, Path workDir, Path providersDir,
                           Path logDir, List<Path> cliPath, Path lockDir, int maxRuns, int retainSeconds,
-                          List<Path> runPath, Path workspaceHome) {
+                          List<Path> runPath, Path workspaceHome, List<String> prestart, int prestartSeconds) {
 
     static final String PREFIX = "LOGINRELAY_AGENT_";
     private static final List<String> KEYS = List.of("HOST", "PORT", "PORT_FILE", "TOKEN_FILE", "WORK_DIR",
-        "PROVIDERS_DIR", "LOG_DIR", "CLI_PATH", "LOCK_DIR", "MAX_RUNS", "RETAIN_SECONDS", "WORKSPACE_HOME");
+        "PROVIDERS_DIR", "LOG_DIR", "CLI_PATH", "LOCK_DIR", "MAX_RUNS", "RETAIN_SECONDS", "WORKSPACE_HOME", "PRESTART", "PRESTART_SECONDS");
 
     public AgentConfig {
         Objects.requireNonNull(host, "host");
@@ -52,6 +58,10 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
         }
         if (retainSeconds < 1) {
             throw new IllegalArgumentException("retainSeconds cannot be less than 1");
+        }
+        prestart = List.copyOf(prestart);
+        if (prestartSeconds < 1) {
+            throw new IllegalArgumentException("prestartSeconds cannot be less than 1");
         }
     }
 
@@ -101,7 +111,8 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
             path(v, "PROVIDERS_DIR", work.resolve("providers")), path(v, "LOG_DIR", work.resolve("logs")), cliPath,
             path(v, "LOCK_DIR", Path.of(System.getProperty("java.io.tmpdir"), "loginrelay-locks")),
             integer(v, "MAX_RUNS", 256), integer(v, "RETAIN_SECONDS", 3600),
-            CliSearchPath.of(cliPath, envPath, installedClis), path(v, "WORKSPACE_HOME", null));
+            CliSearchPath.of(cliPath, envPath, installedClis), path(v, "WORKSPACE_HOME", null),
+            names(v.getOrDefault("PRESTART", "")), integer(v, "PRESTART_SECONDS", 600));
     }
 
     private static int integer(Map<String, String> v, String key, int def) {
@@ -114,6 +125,14 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(PREFIX + key + " must be an integer, not '" + s + "'", e);
         }
+    }
+
+    /** {@code a,b}; blank or {@code none}: no names. */
+    private static List<String> names(String s) {
+        if (s.isBlank() || s.strip().equals("none")) {
+            return List.of();
+        }
+        return java.util.Arrays.stream(s.split(",")).map(String::strip).filter(n -> !n.isEmpty()).distinct().toList();
     }
 
     private static Path path(Map<String, String> v, String key, Path def) {
@@ -130,6 +149,7 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
         return "host=" + host + " port=" + port + " tokenFile=" + tokenFile + " token=<masked> workDir=" + workDir
             + " providersDir=" + providersDir + " logDir=" + logDir + " cliPath=" + cliPath + " runPath=" + runPath
             + " lockDir=" + lockDir + " maxRuns=" + maxRuns + " retainSeconds=" + retainSeconds
-            + " workspaceHome=" + (workspaceHome == null ? "none" : workspaceHome);
+            + " workspaceHome=" + (workspaceHome == null ? "none" : workspaceHome)
+            + " prestart=" + (prestart.isEmpty() ? "none" : String.join(",", prestart) + " for " + prestartSeconds + " s");
     }
 }

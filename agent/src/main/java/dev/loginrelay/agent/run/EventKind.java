@@ -21,6 +21,11 @@ public enum EventKind {
     DEVICE_CODE_READY,
     /** The CLI waits for the user's input; detail: expects. */
     AWAITING_INPUT,
+    /**
+     * A session took this login, which the agent had started ahead of any request (its link was already out); the
+     * events before this one happened before the session asked. Detail: startedAheadMs (how long it had waited).
+     */
+    ADOPTED,
     /** The agent answered one of the CLI's prompts (spec {@code prompts}); detail: the prompt's name. */
     PROMPT_ANSWERED,
     /** The CLI printed its success text; not trusted until the credentials verify. */

@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,6 +32,8 @@ public final class LoginRun {
     private static final int MAX_REFUSAL_EVENTS = 20;
 
     private final String id;
+    /** The session this run serves: its id, or the session that adopted it when it was started ahead. */
+    private String sessionId;
     private final ProviderSpec spec;
     private final RunDeps deps;
     private final RunLifecycle life;
@@ -53,6 +54,7 @@ public final class LoginRun {
 
     LoginRun(String id, ProviderSpec spec, RunDeps deps) {
         this.id = id;
+        this.sessionId = id;
         this.spec = spec;
         this.deps = deps;
         this.process = new RunProcess(id, spec, deps);
@@ -60,8 +62,42 @@ public final class LoginRun {
         this.life = new RunLifecycle(id, spec, deps, secrets, () -> stopped = process.stop());
     }
 
+    /** The run's own id: its work dir {@code sessions/<id>} and diagnostics file. */
     public String id() {
         return id;
+    }
+
+    /** The session it serves (the API's id of the run). */
+    String sessionId() {
+        return sessionId;
+    }
+
+    /**
+     * True when a session can take this run, started ahead: its link is out and nobody has answered it yet (the
+     * CLI's state and PKCE were minted for this run alone, and no one has seen them).
+     */
+    boolean adoptable() {
+        return life.state() == RunState.AWAITING_USER && step.linkShown();
+    }
+
+    /**
+     * Gives this started-ahead run to {@code session}: from now on it is that session's login, with the user's full
+     * time to answer from this moment.
+     */
+    void adopt(String session, long startedAheadMs) {
+        sessionId = session;
+        life.record(EventKind.ADOPTED, new JsonObject().put("sessionId", session).put("startedAheadMs", startedAheadMs));
+        life.armTimer("user", spec.timeouts().userSeconds(), "the user's " + spec.relay().expects());
+        // An operator looks for a session's HOME and diagnostics by its id: point those names at this run's.
+        Path sessionDir = RunHome.sessionDir(deps.config(), id);
+        Path log = deps.diagnostics().fileOf(id);
+        deps.vertx().executeBlocking(() -> {
+            java.nio.file.Files.createSymbolicLink(sessionDir.resolveSibling(session), sessionDir.getFileName());
+            java.nio.file.Files.createSymbolicLink(log.resolveSibling(session + ".log"), log.getFileName());
+            return null;
+        }, false).onFailure(e -> org.slf4j.LoggerFactory.getLogger(LoginRun.class)
+            .warn("run={} session={}: cannot link the session's names to the run's dirs: {}", id, session,
+                e.toString()));
     }
 
     public ProviderSpec spec() {
@@ -381,14 +417,17 @@ public final class LoginRun {
         return Future.succeededFuture();
     }
 
-    /** The API view: no secret fields (Hono {@code stripPrivateInfo}). */
-    JsonObject view() {
-        return life.view(step.view(new JsonObject().put("id", id).put("provider", spec.name()), life.state())
-            .put("exitCode", exitCode).put("account", account == null ? null : account.copy()));
+    /** Ends a run no session asked for (started ahead and not taken, or the agent stopping): cancelled. */
+    void discard(String reason) {
+        if (!life.state().isTerminal()) {
+            life.finish(RunState.CANCELLED, EventKind.CANCELLED, new JsonObject().put("reason", reason));
+        }
     }
 
-    Map<String, String> diagnosticsInfo() {
-        return Map.of("diagnosticsFile", deps.diagnostics().fileOf(id).toString());
+    /** The API view: no secret fields (Hono {@code stripPrivateInfo}). */
+    JsonObject view() {
+        return life.view(step.view(new JsonObject().put("id", sessionId).put("provider", spec.name()), life.state())
+            .put("exitCode", exitCode).put("account", account == null ? null : account.copy()));
     }
 
     Path home() {

@@ -37,13 +37,16 @@ public final class RunService implements AutoCloseable {
     private final Map<String, LoginRun> runs = new LinkedHashMap<>();
     private final java.util.Set<String> taken = new java.util.HashSet<>();
     private final long sweepTimer;
+    private final StartedAhead ahead;
 
     public RunService(Vertx vertx, Context context, AgentConfig config, ProviderCatalog catalog) {
         this.catalog = catalog;
         this.deps = new RunDeps(vertx, context, config, new CallbackRelay(vertx), new DiagnosticsLog(config.logDir()));
+        this.ahead = new StartedAhead(deps, catalog, config.prestart(), this::liveRuns);
         // Often enough that a run outlives its retention by at most half of it (and 30 s).
         this.sweepTimer = vertx.setPeriodic(Math.min(30_000L, Math.max(200L, config.retainSeconds() * 500L)),
             t -> sweep());
+        context.runOnContext(v -> ahead.startAll());
     }
 
     /** Starts a login, or returns the existing run when the same session asks again for the same provider. */
@@ -66,7 +69,12 @@ public final class RunService implements AutoCloseable {
             }
             return Future.succeededFuture(new Started(existing.view(), false));
         }
-        long live = runs.values().stream().filter(r -> !r.state().isTerminal()).count();
+        LoginRun taken = ahead.take(spec, sessionId);
+        if (taken != null) {
+            runs.put(sessionId, taken);
+            return Future.succeededFuture(new Started(taken.view(), true));
+        }
+        long live = liveRuns();
         if (live >= deps.config().maxRuns()) {
             throw new ApiException(ErrorCode.TOO_MANY_RUNS, "this agent already runs " + live
                 + " logins (maxRuns=" + deps.config().maxRuns() + ")");
@@ -75,6 +83,16 @@ public final class RunService implements AutoCloseable {
         runs.put(sessionId, run);
         run.start();
         return Future.succeededFuture(new Started(run.view(), true));
+    }
+
+    /** Runs whose CLI runs or may still run: the sessions' and those started ahead. */
+    private int liveRuns() {
+        return (int) runs.values().stream().filter(r -> !r.state().isTerminal()).count() + ahead.live();
+    }
+
+    /** Per provider started ahead ({@code --prestart}), the state of the login waiting for a session. */
+    public JsonObject startedAhead() {
+        return ahead.view();
     }
 
     /** A start's result: the run's view and whether this call created it. */
@@ -177,14 +195,18 @@ public final class RunService implements AutoCloseable {
                 gone.add(id);
             }
         });
+        List<String> dirs = new ArrayList<>(gone);
+        gone.stream().map(id -> runs.get(id).id()).filter(d -> !gone.contains(d)).forEach(dirs::add);
+        dirs.addAll(ahead.dropRetired());
         gone.forEach(runs::remove);
         gone.forEach(taken::remove);
         if (!gone.isEmpty()) {
             log.info("forgot {} finished runs older than {} s", gone.size(), deps.config().retainSeconds());
         }
-        java.util.Set<String> known = java.util.Set.copyOf(runs.keySet());
+        java.util.Set<String> known = new java.util.HashSet<>(ahead.ids());
+        runs.values().forEach(r -> known.add(r.id()));
         Path sessions = RunHome.sessionsDir(deps.config());
-        deps.vertx().executeBlocking(() -> SessionDirs.removeExpired(sessions, gone, known, cutoff), false)
+        deps.vertx().executeBlocking(() -> SessionDirs.removeExpired(sessions, dirs, known, cutoff), false)
             .onSuccess(n -> {
                 if (n > 0) {
                     log.info("removed {} session dirs under {} (retainSeconds={})", n, sessions,
@@ -200,7 +222,7 @@ public final class RunService implements AutoCloseable {
      */
     public Future<Void> shutdown() {
         deps.vertx().cancelTimer(sweepTimer);
-        List<Future<Void>> kills = new ArrayList<>();
+        List<Future<Void>> kills = new ArrayList<>(ahead.close());
         for (LoginRun r : runs.values()) {
             if (!r.state().isTerminal()) {
                 r.cancel();

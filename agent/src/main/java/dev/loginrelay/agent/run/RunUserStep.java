@@ -42,6 +42,11 @@ final class RunUserStep {
         return retry;
     }
 
+    /** The CLI's link is out (and, for a pasted code, the CLI asks for it): a user can act on it now. */
+    boolean linkShown() {
+        return authUrl != null && (spec.relay() != RelayMode.PASTE_CODE || awaitingCode);
+    }
+
     void deviceCode(String url, String code) {
         verificationUrl = url;
         userCode = code;

@@ -14,7 +14,10 @@ public enum AgentEventKind {
     AUTH_URL_READY,
     /** A device code for the user: the session's user step changes. */
     DEVICE_CODE_READY,
-    AWAITING_INPUT, PROMPT_ANSWERED, CLI_REPORTED_SUCCESS, ATTEMPT_FAILED, CLI_EXITED, VERIFYING, VERIFY_PENDING,
+    AWAITING_INPUT,
+    /** The session took a login the agent had started ahead of it; the events before it are from before the click. */
+    ADOPTED,
+    PROMPT_ANSWERED, CLI_REPORTED_SUCCESS, ATTEMPT_FAILED, CLI_EXITED, VERIFYING, VERIFY_PENDING,
     CALLBACK_RECEIVED, CALLBACK_RELAYED, CODE_SUBMITTED,
     /** The agent refused a callback or code before it reached the CLI; detail: reason (its error code), message. */
     CALLBACK_REFUSED, CODE_REFUSED,

@@ -38,6 +38,20 @@ class RealClaudeCustodyThroughControllerTest {
 
     @Test
     void realClaudeLoginIsInstalledIntoTheWorkspaceAndVerifiedThere(@TempDir Path dir) throws Exception {
+        loginInstallVerifyRevoke(dir, false);
+    }
+
+    /**
+     * The same with the login started ahead ({@code LOGINRELAY_LOCAL_PRESTART}, on by default for claude): the
+     * warm agent's claude already shows its link before the click, the session takes it (timeline
+     * {@code agent.adopted}), and the user's code completes that very login.
+     */
+    @Test
+    void aRealClaudeLoginStartedAheadIsTakenAtTheClickAndInstalledTheSameWay(@TempDir Path dir) throws Exception {
+        loginInstallVerifyRevoke(dir, true);
+    }
+
+    private static void loginInstallVerifyRevoke(Path dir, boolean ahead) throws Exception {
         assertThat(ControllerFixture.REPO.resolve(".clis/node_modules/.bin/claude")).as("run scripts/install-clis.sh")
             .isExecutable();
         try (FakeInternet net = FakeInternet.start(dir.resolve("net"));
@@ -51,7 +65,13 @@ class RealClaudeCustodyThroughControllerTest {
             Map<String, String> env = new HashMap<>();
             net.claudeOverlay(PROVIDER).getJsonObject("env").forEach(e -> env.put(e.getKey(), (String) e.getValue()));
             c.env.put("LOGINRELAY_WORKSPACES", ws.entry("ws-ada", USER));
+            if (ahead) {
+                c.env.put("LOGINRELAY_LOCAL_PRESTART", PROVIDER);
+            }
             c.start();
+            if (ahead) {
+                awaitLinkAhead(dir.resolve("controller/data/agents"));
+            }
             JsonObject created = c.call("POST", "/api/v1/auth-sessions", new JsonObject().put("provider", PROVIDER)
                 .put("userId", USER).put("workspace", "ws-ada").encode(), ControllerFixture.API_KEY).json();
             String id = created.getString("id");
@@ -64,6 +84,13 @@ class RealClaudeCustodyThroughControllerTest {
                 net.idp().claudeCode() + "#" + state), token);
             assertThat(pasted.status()).as(pasted.body()).isEqualTo(200);
             c.awaitStatus(id, token, "ready", 120);
+            List<String> kinds = c.timeline(id).getJsonArray("events").stream().map(o -> ((JsonObject) o).getString("kind")).toList();
+            if (ahead) {
+                assertThat(kinds).as("the session took the login started ahead")
+                    .containsSubsequence("agent.auth_url_ready", "agent.adopted", "agent.code_submitted", "agent.ready");
+            } else {
+                assertThat(kinds).doesNotContain("agent.adopted");
+            }
 
             JsonObject installed = awaitInstalled(c);
             assertThat(installed.getJsonObject("account").getString("email")).isEqualTo("ada@example.com");
@@ -111,6 +138,25 @@ class RealClaudeCustodyThroughControllerTest {
             assertThat(after.output()).as("claude auth status after revoke").doesNotContain("ada@example.com");
             assertThat(after.exitCode()).as(after.output()).isNotZero();
         }
+    }
+
+    /** Until a warm agent's diagnostics show a claude login started ahead waiting with its link out. */
+    private static void awaitLinkAhead(Path agents) throws Exception {
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (Files.isDirectory(agents)) {
+                try (var logs = Files.find(agents, 3, (p, a) -> p.getFileName().toString().startsWith("ahead-")
+                    && p.getFileName().toString().endsWith(".log"))) {
+                    for (Path log : logs.toList()) {
+                        if (Files.readString(log).contains("kind=awaiting_input")) {
+                            return;
+                        }
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no claude login started ahead under " + agents);
     }
 
     private static JsonObject awaitInstalled(ControllerFixture c) throws Exception {

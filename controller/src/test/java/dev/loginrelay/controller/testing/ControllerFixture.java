@@ -65,6 +65,9 @@ public final class ControllerFixture implements AutoCloseable {
         env.put("LOGINRELAY_AGENT_PROVIDERS_DIR", providers.toString());
         env.put("LOGINRELAY_SWEEP_INTERVAL_MS", "200");
         env.put("LOGINRELAY_AGENT_LOST_SECONDS", "2");
+        // No real CLI started ahead by every test's warm agent (the product's default starts claude and gemini
+        // ahead); the tests of logins started ahead turn it on.
+        env.put("LOGINRELAY_LOCAL_PRESTART", "none");
     }
 
     /**

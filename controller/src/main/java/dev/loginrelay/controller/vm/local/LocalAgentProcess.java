@@ -58,6 +58,9 @@ final class LocalAgentProcess {
             "--work-dir", dir.toString(), "--token-file", dir.resolve(TOKEN).toString(),
             "--lock-dir", c.lockDir().toString()));
         cmd.addAll(sharedFlags(c));
+        if (!c.prestart().isEmpty()) {
+            cmd.addAll(List.of("--prestart", String.join(",", c.prestart())));
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(LOG).toFile()))
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

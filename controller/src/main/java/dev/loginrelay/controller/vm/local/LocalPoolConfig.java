@@ -21,13 +21,21 @@ import java.util.Objects;
  * @param warmAgents   how many agents with room are kept started ahead of the clicks (0 = start at the click)
  * @param retain       how long a released agent's dir (its log, the sessions' diagnostics and HOMEs) is kept;
  *                     null = 1 h ({@code LOGINRELAY_AGENT_RETAIN_SECONDS})
+ * @param prestart     providers whose login each agent starts ahead of the clicks (the agent's {@code --prestart}),
+ *                     so a click finds the CLI's link already out; empty = none
  */
 public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
-                            Duration startTimeout, int sessionsPerAgent, int warmAgents, Duration retain) {
+                            Duration startTimeout, int sessionsPerAgent, int warmAgents, Duration retain,
+                            List<String> prestart) {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
     /** One agent JVM serves this many logins at once; each costs it ~0.3 MiB and 3 threads (docs/benchmarks.md). */
     public static final int DEFAULT_SESSIONS_PER_AGENT = 32;
     public static final Duration DEFAULT_RETAIN = Duration.ofHours(1);
+    /**
+     * The logins started ahead by default: those that share no fixed port on the host and show a link (codex holds
+     * port 1455, so it starts at the click). Measured in docs/benchmarks.md.
+     */
+    public static final List<String> DEFAULT_PRESTART = List.of("claude", "gemini");
 
     public LocalPoolConfig {
         agentJar = Objects.requireNonNull(agentJar, "agentJar").toAbsolutePath().normalize();
@@ -51,6 +59,20 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
             throw new IllegalArgumentException("LOGINRELAY_AGENT_RETAIN_SECONDS cannot be less than 1, not "
                 + retain.toSeconds());
         }
+        prestart = prestart == null ? List.of() : List.copyOf(prestart);
+        for (String p : prestart) {
+            if (!p.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+                throw new IllegalArgumentException("LOGINRELAY_LOCAL_PRESTART names '" + p + "', which is not a "
+                    + "provider name (comma-separated names like claude,gemini, or none)");
+            }
+        }
+    }
+
+    /** Without logins started ahead. */
+    public LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
+                           Duration startTimeout, int sessionsPerAgent, int warmAgents, Duration retain) {
+        this(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, sessionsPerAgent, warmAgents, retain,
+            List.of());
     }
 
     /** An agent per session, started at the click (no warm agent). */
@@ -62,14 +84,21 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
     /** The same with another retention of released agents' dirs. */
     public LocalPoolConfig withRetain(Duration r) {
         return new LocalPoolConfig(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, sessionsPerAgent,
-            warmAgents, r);
+            warmAgents, r, prestart);
+    }
+
+    /** The same with other logins started ahead by each agent. */
+    public LocalPoolConfig withPrestart(List<String> providers) {
+        return new LocalPoolConfig(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, sessionsPerAgent,
+            warmAgents, retain, providers);
     }
 
     /**
      * From {@code LOGINRELAY_AGENT_JAR} (default: found from this controller's jar, {@link DefaultPaths}),
      * {@code LOGINRELAY_CLI_PATH} ({@code :}-separated; default the CLIs {@code scripts/install-clis.sh} installed),
      * {@code LOGINRELAY_AGENT_PROVIDERS_DIR}, {@code LOGINRELAY_AGENT_START_SECONDS} (how long an agent may take to
-     * answer, default 30), the warm agents' settings and {@code LOGINRELAY_AGENT_RETAIN_SECONDS}.
+     * answer, default 30), the warm agents' settings, {@code LOGINRELAY_AGENT_RETAIN_SECONDS} and
+     * {@code LOGINRELAY_LOCAL_PRESTART} ({@code claude,gemini}; {@code none} to start every login at the click).
      */
     public static LocalPoolConfig fromEnv(Map<String, String> env, Path dataDir) {
         String cli = env.getOrDefault("LOGINRELAY_CLI_PATH", "");
@@ -83,7 +112,18 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
             providers == null || providers.isBlank() ? null : Path.of(providers), null,
             seconds(env, "LOGINRELAY_AGENT_START_SECONDS"),
             count(env, "LOGINRELAY_LOCAL_SESSIONS_PER_AGENT", DEFAULT_SESSIONS_PER_AGENT),
-            count(env, "LOGINRELAY_LOCAL_WARM_AGENTS", 1), seconds(env, "LOGINRELAY_AGENT_RETAIN_SECONDS"));
+            count(env, "LOGINRELAY_LOCAL_WARM_AGENTS", 1), seconds(env, "LOGINRELAY_AGENT_RETAIN_SECONDS"),
+            names(env.get("LOGINRELAY_LOCAL_PRESTART")));
+    }
+
+    private static List<String> names(String v) {
+        if (v == null || v.isBlank()) {
+            return DEFAULT_PRESTART;
+        }
+        if (v.strip().equals("none")) {
+            return List.of();
+        }
+        return Arrays.stream(v.split(",")).map(String::strip).filter(s -> !s.isEmpty()).distinct().toList();
     }
 
     private static Duration seconds(Map<String, String> env, String key) {
