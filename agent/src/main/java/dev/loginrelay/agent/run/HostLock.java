@@ -48,6 +48,8 @@ final class HostLock implements AutoCloseable {
      * oldest ticket whose owner is alive may take the lock. Blocking (file I/O): call off the event loop.
      */
     static final class Ticket {
+        /** Run ids of logins started ahead of any session ({@code StartedAhead}) begin with this. */
+        static final String AHEAD = "ahead-";
         private final Path file;
 
         private Ticket(Path file) {
@@ -63,8 +65,16 @@ final class HostLock implements AutoCloseable {
             return new Ticket(f);
         }
 
-        /** True when no live ticket is older; tickets of processes that died are removed on the way. */
+        /**
+         * True when no live ticket is older; tickets of processes that died are removed on the way. A session's
+         * login does not wait behind logins started ahead (they give way, see {@link #sessionWaiting}); one started
+         * ahead never goes before a session's.
+         */
         boolean isFirst() throws IOException {
+            boolean ahead = isAhead(file);
+            if (ahead && sessionsIn(file.getParent(), file)) {
+                return false;
+            }
             List<Path> all;
             try (Stream<Path> s = Files.list(file.getParent())) {
                 all = s.sorted().toList();
@@ -77,9 +87,34 @@ final class HostLock implements AutoCloseable {
                     Files.deleteIfExists(p);
                     continue;
                 }
+                if (!ahead && isAhead(p)) {
+                    continue;
+                }
                 return false;
             }
             return true; // our own ticket was removed (cleaned by another process): take our turn
+        }
+
+        private static boolean isAhead(Path ticket) {
+            String name = ticket.getFileName().toString();
+            return name.substring(name.indexOf('-') + 1).startsWith(AHEAD);
+        }
+
+        /**
+         * Whether a session's login (not one started ahead) waits in {@code group}'s line on this host, in any agent
+         * process. Blocking.
+         */
+        static boolean sessionWaiting(Path lockDir, String group) throws IOException {
+            return sessionsIn(lockDir.resolve(group + ".queue"), null);
+        }
+
+        private static boolean sessionsIn(Path queue, Path except) throws IOException {
+            if (!Files.isDirectory(queue)) {
+                return false;
+            }
+            try (Stream<Path> s = Files.list(queue)) {
+                return s.anyMatch(p -> !p.equals(except) && !isAhead(p) && ownerAlive(p));
+            }
         }
 
         private static boolean ownerAlive(Path ticket) {

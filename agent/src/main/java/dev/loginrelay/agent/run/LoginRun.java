@@ -417,6 +417,11 @@ public final class LoginRun {
         return Future.succeededFuture();
     }
 
+    /** Whether a session's login waits for the host lock this run's provider takes (none: false). */
+    Future<Boolean> sessionWaitsForHostLock() {
+        return process.sessionWaiting();
+    }
+
     /** Ends a run no session asked for (started ahead and not taken, or the agent stopping): cancelled. */
     void discard(String reason) {
         if (!life.state().isTerminal()) {

@@ -75,6 +75,15 @@ final class RunProcess {
         return lock != null;
     }
 
+    /** Whether a session's login waits for this run's host lock group (so a login started ahead gives way). */
+    Future<Boolean> sessionWaiting() {
+        if (spec.exclusive() == null) {
+            return Future.succeededFuture(false);
+        }
+        return deps.vertx().executeBlocking(() -> HostLock.Ticket.sessionWaiting(deps.config().lockDir(),
+            spec.exclusive()), false);
+    }
+
     /** Prepares HOME and starts the CLI under a PTY; completes with the resolved command's program name. */
     Future<String> launch(TerminalScanner scanner, Consumer<List<ScanEvent>> onEvents, IntConsumer onExit,
                           Consumer<String> onStartError) {

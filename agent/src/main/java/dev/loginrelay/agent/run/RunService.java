@@ -55,6 +55,10 @@ public final class RunService implements AutoCloseable {
             return Future.failedFuture(new ApiException(ErrorCode.BAD_REQUEST,
                 "sessionId must be 1-64 characters of letters, digits, '.', '_' or '-'"));
         }
+        if (sessionId.startsWith(HostLock.Ticket.AHEAD)) {
+            return Future.failedFuture(new ApiException(ErrorCode.BAD_REQUEST,
+                "sessionId must not start with '" + HostLock.Ticket.AHEAD + "' (the agent's own logins started ahead)"));
+        }
         ProviderSpec spec = catalog.find(provider == null ? "" : provider).orElseThrow(() -> new ApiException(
             ErrorCode.UNKNOWN_PROVIDER, "unknown provider '" + provider + "'; known: " + names()));
         if (!spec.supported()) {

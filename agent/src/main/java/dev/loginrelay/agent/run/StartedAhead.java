@@ -18,7 +18,8 @@ import java.util.function.IntSupplier;
 
 /**
  * Logins started before any session asks ({@code --prestart}): one per named provider, so that at a click the CLI's
- * link is already on its terminal and the session only has to {@link #take} it. Each is an ordinary run in its own
+ * link is already on its terminal and the session only has to {@link #take} it. A provider whose logins take a
+ * host-wide lock (codex's fixed port 1455) gives it up the moment a session's login on this host waits for it. Each is an ordinary run in its own
  * fresh 0700 HOME; the CLI mints its state and PKCE for that run alone, a run is handed to at most one session, and
  * one nobody took within {@code prestartSeconds} is cancelled and replaced, so no link is shown twice or lives long.
  * A start that fails before its link shows is retried after a growing pause; a CLI that is not installed is not
@@ -29,6 +30,8 @@ final class StartedAhead {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** First pause after a start that failed before its link; doubles up to {@code prestartSeconds}. */
     private static final long FIRST_RETRY_MS = 5_000;
+    /** How often a login started ahead that takes a host lock (codex's port 1455) looks for a session wanting it. */
+    private static final long YIELD_POLL_MS = 200;
 
     private final RunDeps deps;
     private final List<ProviderSpec> specs;
@@ -43,7 +46,9 @@ final class StartedAhead {
         final LoginRun run;
         final long startedAt = System.nanoTime();
         long lifeTimer = -1;
+        long yieldTimer = -1;
         boolean linkShown;
+        boolean gaveWay;
         Consumer<RunEvent> listener;
 
         Entry(LoginRun run) {
@@ -78,10 +83,6 @@ final class StartedAhead {
         if (!spec.supported()) {
             return "it is not supported here (" + spec.unsupportedReason() + ")";
         }
-        if (spec.exclusive() != null) {
-            return "its logins share host lock " + spec.exclusive() + " (a fixed loopback port), so one started "
-                + "ahead would hold it while no session uses it";
-        }
         if (spec.relay() == RelayMode.DEVICE_CODE) {
             return "it shows a device code, which its issuer expires on its own clock";
         }
@@ -108,6 +109,7 @@ final class StartedAhead {
         }
         ready.remove(spec.name());
         deps.vertx().cancelTimer(e.lifeTimer);
+        deps.vertx().cancelTimer(e.yieldTimer);
         e.run.events().unlisten(e.listener);
         long aheadMs = (System.nanoTime() - e.startedAt) / 1_000_000;
         e.run.adopt(sessionId, aheadMs);
@@ -136,13 +138,36 @@ final class StartedAhead {
             if (closed || ready.containsKey(spec.name())) {
                 return;
             }
-            LoginRun run = new LoginRun("ahead-" + HexFormat.of().formatHex(bytes(6)), spec, deps);
+            LoginRun run = new LoginRun(HostLock.Ticket.AHEAD + HexFormat.of().formatHex(bytes(6)), spec, deps);
             Entry e = new Entry(run);
             e.listener = ev -> onEvent(spec, e, ev);
             ready.put(spec.name(), e);
             run.events().listen(e.listener);
             run.start();
             e.lifeTimer = deps.vertx().setTimer(deps.config().prestartSeconds() * 1000L, t -> retire(spec, e));
+            if (spec.exclusive() != null) {
+                e.yieldTimer = deps.vertx().setPeriodic(YIELD_POLL_MS, t -> giveWay(spec, e));
+            }
+        });
+    }
+
+    /**
+     * A login started ahead that takes a host-wide lock (a fixed loopback port) holds it, or waits for it, only while
+     * no session's login on this host wants it: when one does (in this agent or another), it is discarded at once,
+     * and the next one is started ahead only after that session's turn.
+     */
+    private void giveWay(ProviderSpec spec, Entry e) {
+        if (ready.get(spec.name()) != e || e.run.state().isTerminal()) {
+            deps.vertx().cancelTimer(e.yieldTimer);
+            return;
+        }
+        e.run.sessionWaitsForHostLock().onSuccess(waiting -> {
+            if (waiting && ready.get(spec.name()) == e && !e.run.state().isTerminal()) {
+                log.info("the {} login started ahead as run={} gives host lock {} to a session's login", spec.name(),
+                    e.run.id(), spec.exclusive());
+                e.gaveWay = true;
+                e.run.discard("started ahead; gave host lock " + spec.exclusive() + " to a session's login");
+            }
         });
     }
 
@@ -157,8 +182,10 @@ final class StartedAhead {
             // Ended while nobody had it (the CLI exited, a timeout): it goes, and another starts.
             ready.remove(spec.name());
             deps.vertx().cancelTimer(e.lifeTimer);
+            deps.vertx().cancelTimer(e.yieldTimer);
             retired.add(e.run);
-            if (e.linkShown) {
+            if (e.gaveWay || e.linkShown || e.run.state() != RunState.FAILED) {
+                // Discarded, given way (its successor queues for the lock behind the session) or timed out.
                 deps.context().runOnContext(v -> start(spec));
             } else {
                 int n = failures.merge(spec.name(), 1, Integer::sum);
@@ -219,6 +246,7 @@ final class StartedAhead {
         List<io.vertx.core.Future<Void>> stops = new ArrayList<>();
         for (Entry e : List.copyOf(ready.values())) {
             deps.vertx().cancelTimer(e.lifeTimer);
+            deps.vertx().cancelTimer(e.yieldTimer);
             e.run.events().unlisten(e.listener);
             if (!e.run.state().isTerminal()) {
                 e.run.discard("the agent is stopping");

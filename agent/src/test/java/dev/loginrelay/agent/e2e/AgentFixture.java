@@ -52,7 +52,7 @@ final class AgentFixture implements AutoCloseable {
         env.put("LOGINRELAY_AGENT_PORT", "0");
         env.put("LOGINRELAY_AGENT_WORK_DIR", root.resolve("work").toString());
         env.put("LOGINRELAY_AGENT_PROVIDERS_DIR", providers.toString());
-        env.put("LOGINRELAY_AGENT_LOCK_DIR", root.resolve("locks").toString());
+        env.putIfAbsent("LOGINRELAY_AGENT_LOCK_DIR", root.resolve("locks").toString());
         env.putIfAbsent("LOGINRELAY_AGENT_CLI_PATH", cliBin().toString());
         AgentConfig config = AgentConfig.from(env, List.of());
         agent = await(Agent.deploy(vertx, config));

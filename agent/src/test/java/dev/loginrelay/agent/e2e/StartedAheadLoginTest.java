@@ -29,19 +29,23 @@ class StartedAheadLoginTest {
             .start(Map.of("LOGINRELAY_AGENT_PRESTART", "fake-claude", "LOGINRELAY_AGENT_PRESTART_SECONDS", seconds));
     }
 
-    private static String aheadState(AgentFixture a) throws Exception {
+    private static String aheadState(AgentFixture a, String provider) throws Exception {
         JsonObject ahead = a.get("/health").json().getJsonObject("startedAhead");
-        return ahead == null ? null : ahead.getString("fake-claude");
+        return ahead == null ? null : ahead.getString(provider);
     }
 
     private static void awaitLinkAhead(AgentFixture a) throws Exception {
+        awaitLinkAhead(a, "fake-claude");
+    }
+
+    private static void awaitLinkAhead(AgentFixture a, String provider) throws Exception {
         AgentFixture.awaitTrue(() -> {
             try {
-                return "awaiting_user".equals(aheadState(a));
+                return "awaiting_user".equals(aheadState(a, provider));
             } catch (Exception e) {
                 return false;
             }
-        }, 30, "a fake-claude login started ahead with its link out");
+        }, 30, "a " + provider + " login started ahead with its link out");
     }
 
     @Test
@@ -79,6 +83,10 @@ class StartedAheadLoginTest {
             assertThat(a.get("/api/v1/runs").json().getJsonArray("runs").stream()
                 .map(o -> ((JsonObject) o).getString("id")).toList()).containsExactlyInAnyOrder("s-1", "s-2");
             assertThat(a.post("/api/v1/runs/s-2/cancel", null).status()).isEqualTo(200);
+            AgentFixture.Response reserved = a.post("/api/v1/runs", new JsonObject().put("sessionId", "ahead-x")
+                .put("provider", "fake-claude"));
+            assertThat(reserved.status()).isEqualTo(400);
+            assertThat(reserved.body()).contains("must not start with 'ahead-'");
         } finally {
             a.close();
         }
@@ -107,16 +115,52 @@ class StartedAheadLoginTest {
         }
     }
 
+    /**
+     * A codex-like login (fixed port, host lock) started ahead is taken at once by a session of its agent; and it
+     * gives the lock up as soon as a session's login in another agent on the host waits for it.
+     */
+    @Test
+    void aLoginStartedAheadThatHoldsTheHostLockGivesItToASessionOfAnotherAgent() throws Exception {
+        Path locks = dir.resolve("locks");
+        JsonObject spec = FakeSpecs.loopback("fake-codex", new JsonObject());
+        AgentFixture a = new AgentFixture(dir.resolve("a")).spec(spec).start(Map.of("LOGINRELAY_AGENT_PRESTART",
+            "fake-codex", "LOGINRELAY_AGENT_LOCK_DIR", locks.toString()));
+        AgentFixture b = new AgentFixture(dir.resolve("b")).spec(spec).start(Map.of("LOGINRELAY_AGENT_LOCK_DIR",
+            locks.toString()));
+        try {
+            awaitLinkAhead(a, "fake-codex");
+            JsonObject mine = a.startRun("s-a", "fake-codex");
+            assertThat(mine.getString("authUrl")).as("taken with its link").isNotNull();
+            assertThat(a.post("/api/v1/runs/s-a/cancel", null).status()).isEqualTo(200);
+            // its successor takes the lock once s-a's CLI is gone, and waits with its link out
+            awaitLinkAhead(a, "fake-codex");
+
+            b.startRun("s-b", "fake-codex");
+            JsonObject other = b.awaitInput("s-b", 20);
+            assertThat(other.getString("state")).as(other.encode()).isEqualTo("awaiting_user");
+            assertThat(b.eventKinds("s-b")).contains("queued", "dequeued");
+            // a's successor queues behind s-b, and never takes the lock while s-b holds it
+            AgentFixture.awaitTrue(() -> {
+                try {
+                    return "queued".equals(aheadState(a, "fake-codex"));
+                } catch (Exception e) {
+                    return false;
+                }
+            }, 10, "a's next login started ahead waiting for the lock");
+            assertThat(b.post("/api/v1/runs/s-b/cancel", null).status()).isEqualTo(200);
+            awaitLinkAhead(a, "fake-codex");
+        } finally {
+            b.close();
+            a.close();
+        }
+    }
+
     @Test
     void refusesToStartAheadWhatCannotBeSafely() throws Exception {
         AgentFixture unknown = new AgentFixture(dir.resolve("u"));
         assertThatThrownBy(() -> unknown.start(Map.of("LOGINRELAY_AGENT_PRESTART", "nosuch")))
             .hasMessageContaining("--prestart names unknown provider 'nosuch'");
         unknown.close();
-        AgentFixture codex = new AgentFixture(dir.resolve("c"));
-        assertThatThrownBy(() -> codex.start(Map.of("LOGINRELAY_AGENT_PRESTART", "codex")))
-            .hasMessageContaining("--prestart cannot start codex ahead: its logins share host lock codex-loopback-1455");
-        codex.close();
         AgentFixture device = new AgentFixture(dir.resolve("d"));
         assertThatThrownBy(() -> device.start(Map.of("LOGINRELAY_AGENT_PRESTART", "copilot")))
             .hasMessageContaining("--prestart cannot start copilot ahead: it shows a device code");

@@ -99,12 +99,21 @@ final class Burst {
         long agentKib = 0;
         long cliKib = 0;
         int clis = 0;
+        long aheadKib = 0;
+        int ahead = 0;
         List<ProcessHandle> agents = agentsOfThisRun();
+        java.util.Set<Long> ofSessions = new java.util.HashSet<>();
+        Procs.sessionClis(dataDir, ids).forEach(p -> ofSessions.add(p.pid()));
         for (ProcessHandle a : agents) {
             agentKib += Procs.rssKib(a.pid());
             for (ProcessHandle c : a.descendants().toList()) {
-                cliKib += Procs.rssKib(c.pid());
-                clis++;
+                if (ofSessions.contains(c.pid())) {
+                    cliKib += Procs.rssKib(c.pid());
+                    clis++;
+                } else {
+                    aheadKib += Procs.rssKib(c.pid());
+                    ahead++;
+                }
             }
         }
         long live = last.values().stream().filter(v -> "awaiting_user".equals(v.getString("status"))).count();
@@ -119,7 +128,7 @@ final class Burst {
             if (allTerminal == 0 && ids.stream().allMatch(id -> terminal(id))) {
                 allTerminal = System.nanoTime() - c0;
             }
-            if (cliGone == 0 && agentsOfThisRun().stream().allMatch(a -> a.descendants().findAny().isEmpty())) {
+            if (cliGone == 0 && Procs.sessionClis(dataDir, ids).isEmpty()) {
                 cliGone = System.nanoTime() - c0;
             }
             Thread.sleep(100);
@@ -134,7 +143,9 @@ final class Burst {
             + "share per login %.1f MiB, CLI share %.1f MiB%n", live, agents.size(), agentKib / 1024.0, clis,
             cliKib / 1024.0, live == 0 ? Double.NaN : agentKib / 1024.0 / live,
             live == 0 ? Double.NaN : cliKib / 1024.0 / live);
-        System.out.printf("  after cancelling all: every session terminal in %.1f s, every CLI process gone in %.1f s%n",
+        System.out.printf("  besides: %d processes of logins started ahead for the next clicks, %.0f MiB%n", ahead,
+            aheadKib / 1024.0);
+        System.out.printf("  after cancelling all: every session terminal in %.1f s, every session's CLI process gone in %.1f s%n",
             allTerminal / 1e9, cliGone / 1e9);
     }
 

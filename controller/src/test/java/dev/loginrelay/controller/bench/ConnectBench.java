@@ -81,7 +81,15 @@ public final class ConnectBench {
             System.out.printf("machine: %d cores, load %.1f, %s%n", Runtime.getRuntime().availableProcessors(),
                 Procs.loadAverage(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             api.awaitWarm(Duration.ofSeconds(60));
-            ScriptCli bare = new ScriptCli(dir.resolve("bare"), cliBin);
+            String netns = ScriptCli.ownNetns();
+            ScriptCli bare = new ScriptCli(dir.resolve("bare"), cliBin, netns);
+            api.ownLoopbackForBare = netns != null;
+            if (netns != null) {
+                System.out.printf("bare CLI in network namespace %s (its own loopback and port 1455; `ip netns exec` "
+                    + "adds %.1f ms median to a program's start)%n", netns, ScriptCli.netnsOverheadMs(netns));
+            } else {
+                System.out.println("bare CLI on the host's loopback (not root: no network namespace)");
+            }
             Map<String, Map<String, List<Long>>> phases = new java.util.LinkedHashMap<>();
             System.out.println();
             System.out.println("| provider | pairs | through LoginRelay median ms | bare CLI median ms | ratio | "
@@ -94,11 +102,17 @@ public final class ConnectBench {
                 List<Long> direct = new ArrayList<>();
                 api.clicked.clear();
                 for (int i = 0; i < pairs; i++) {
+                    // Each side starts on a machine at rest: the previous login's CLI gone, port 1455 free, and
+                    // (where the agent starts logins ahead) the next one ready, as between two users' clicks.
                     if (i % 2 == 0) {
+                        api.settle(dir.resolve("data"));
                         through.add(api.clickToLink(provider, "pair-" + provider + "-" + i));
+                        api.settle(dir.resolve("data"));
                         direct.add(bare.timeToUrl(provider));
                     } else {
+                        api.settle(dir.resolve("data"));
                         direct.add(bare.timeToUrl(provider));
+                        api.settle(dir.resolve("data"));
                         through.add(api.clickToLink(provider, "pair-" + provider + "-" + i));
                     }
                 }
@@ -109,8 +123,9 @@ public final class ConnectBench {
                 phases.put(provider, api.phases());
             }
             System.out.println();
-            System.out.println("Where the time goes through LoginRelay: median ms from the session's first timeline event "
-                + "(its creation) to the first event of each kind, up to the link; `seen` is the client's read.");
+            System.out.println("Where the time goes through LoginRelay: median ms from the session's creation to the first "
+                + "event of each kind, up to the link (negative: before the click, in a login started ahead); `seen` is "
+                + "the client's read.");
             phases.forEach((provider, table) -> {
                 System.out.println();
                 System.out.println("| " + provider + " | median ms | p90 ms | sessions |");
@@ -119,6 +134,7 @@ public final class ConnectBench {
                     Stats.percentileMs(offsets, 50), Stats.percentileMs(offsets, 90), offsets.size()));
             });
             // Restart with unchanged pins, the database up: what an operator's rolling restart costs.
+            ScriptCli.deleteNetns(netns);
             vms.close(); // first: a closed pool starts no more warm agents on a closing Vert.x
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             long r0 = System.nanoTime();
@@ -146,6 +162,8 @@ public final class ConnectBench {
         private final String base;
         /** The sessions of this provider's pairs: id → nanoTime of the create and of the read that showed the link. */
         final Map<String, long[]> clicked = new java.util.LinkedHashMap<>();
+        /** The bare CLI runs on a loopback of its own: port 1455 here is the agents' alone. */
+        boolean ownLoopbackForBare;
 
         Api(int port) {
             this.base = "http://127.0.0.1:" + port + "/api/v1";
@@ -204,20 +222,73 @@ public final class ConnectBench {
         }
 
         /**
-         * Per timeline event kind, the offsets (ns) from each clicked session's first event to the kind's first
-         * occurrence up to the link, ordered by median; plus {@code seen (client)}, the create-to-read time.
+         * Waits (at most 15 s) until no CLI of a clicked session runs, every login started ahead shows its link
+         * (one refills in the background after a click), 127.0.0.1:1455 is free unless the bare CLI has a loopback
+         * of its own, and all of that has held for 300 ms.
+         */
+        void settle(Path dataDir) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            long quietSince = 0;
+            while (System.nanoTime() < deadline) {
+                boolean quiet = Procs.sessionClis(dataDir, clicked.keySet()).isEmpty()
+                    && (ownLoopbackForBare || Procs.portFree(1455)) && aheadReady(dataDir);
+                long now = System.nanoTime();
+                if (!quiet) {
+                    quietSince = 0;
+                } else if (quietSince == 0) {
+                    quietSince = now;
+                } else if (now - quietSince >= TimeUnit.MILLISECONDS.toNanos(300)) {
+                    return;
+                }
+                Thread.sleep(20);
+            }
+            System.out.println("(the machine did not settle within 15 s between runs)");
+        }
+
+        /** Every live agent's logins started ahead (if any) show their link: the state between two clicks. */
+        private boolean aheadReady(Path dataDir) {
+            try (var dirs = Files.list(dataDir.resolve("agents"))) {
+                for (Path a : dirs.toList()) {
+                    if (!Files.exists(a.resolve("port")) || !Files.exists(a.resolve("agent.token"))) {
+                        continue;
+                    }
+                    HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + Files.readString(a.resolve("port")).strip() + "/health"))
+                        .header("Authorization", "Bearer " + Files.readString(a.resolve("agent.token")).strip())
+                        .timeout(Duration.ofSeconds(2)).build();
+                    JsonObject ahead;
+                    try {
+                        ahead = new JsonObject(http.send(health, HttpResponse.BodyHandlers.ofString()).body())
+                            .getJsonObject("startedAhead");
+                    } catch (IOException e) {
+                        continue; // a stopped agent's dir
+                    }
+                    if (ahead != null && ahead.stream().anyMatch(e -> !"awaiting_user".equals(e.getValue()))) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (IOException | InterruptedException e) {
+                return true;
+            }
+        }
+
+        /**
+         * Per timeline event kind, the offsets (ns) from each clicked session's creation to the kind's first
+         * occurrence up to the link (negative: before the click, in a login started ahead), ordered by median; plus {@code seen (client)}, the create-to-read time.
          */
         Map<String, List<Long>> phases() throws IOException, InterruptedException {
             Map<String, List<Long>> out = new java.util.LinkedHashMap<>();
             for (Map.Entry<String, long[]> c : clicked.entrySet()) {
                 io.vertx.core.json.JsonArray events = call("GET", "/auth-sessions/" + c.getKey() + "/timeline", null,
                     OPERATOR_KEY).getJsonArray("events");
-                java.time.Instant first = null;
+                java.time.Instant first = events.stream().map(o -> (JsonObject) o)
+                    .filter(e -> e.getString("kind").equals("created")).map(e -> java.time.Instant.parse(e.getString("at")))
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no created event: " + events));
                 java.util.Set<String> seenKinds = new java.util.HashSet<>();
                 for (Object o : events) {
                     JsonObject e = (JsonObject) o;
                     java.time.Instant at = java.time.Instant.parse(e.getString("at"));
-                    first = first == null ? at : first;
                     String kind = e.getString("kind") + (e.getString("toStatus") == null ? "" : "→" + e.getString("toStatus"));
                     if (seenKinds.add(kind)) {
                         long off = Duration.between(first, at).toNanos();

@@ -48,6 +48,47 @@ final class Procs {
             && c.contains(marker)).orElse(false)).toList();
     }
 
+    /**
+     * The CLI processes (any depth below the agent JVMs of this data dir) that run in one of these sessions' HOMEs:
+     * their working directory is {@code agents/<agent>/sessions/<session>/home}, which for a login started ahead and
+     * taken by a session is a link to the run's own dir. Logins still waiting ahead are not among them.
+     */
+    static List<ProcessHandle> sessionClis(Path dataDir, java.util.Collection<String> sessionIds) {
+        java.util.Set<Path> homes = new java.util.HashSet<>();
+        try (var agentDirs = Files.list(dataDir.resolve("agents"))) {
+            for (Path a : agentDirs.toList()) {
+                for (String id : sessionIds) {
+                    Path home = a.resolve("sessions").resolve(id).resolve("home");
+                    try {
+                        homes.add(home.toRealPath());
+                    } catch (IOException e) {
+                        // not on this agent, or gone
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return agents(dataDir).stream().flatMap(ProcessHandle::descendants).filter(p -> {
+            try {
+                return homes.contains(Path.of("/proc", Long.toString(p.pid()), "cwd").toRealPath());
+            } catch (IOException e) {
+                return false;
+            }
+        }).toList();
+    }
+
+    /** Whether a listener could bind {@code 127.0.0.1:port} now (codex's fixed callback port is free). */
+    static boolean portFree(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static void killTree(ProcessHandle p) {
         List<ProcessHandle> children = p.descendants().toList();
         p.destroyForcibly();

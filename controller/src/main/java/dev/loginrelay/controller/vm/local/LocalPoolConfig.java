@@ -32,10 +32,11 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
     public static final int DEFAULT_SESSIONS_PER_AGENT = 32;
     public static final Duration DEFAULT_RETAIN = Duration.ofHours(1);
     /**
-     * The logins started ahead by default: those that share no fixed port on the host and show a link (codex holds
-     * port 1455, so it starts at the click). Measured in docs/benchmarks.md.
+     * The logins started ahead by default: every built-in one that shows a link (device codes expire on their
+     * issuer's clock). Codex's, which holds the host's port 1455, gives it up the moment a session's login wants it.
+     * Measured in docs/benchmarks.md.
      */
-    public static final List<String> DEFAULT_PRESTART = List.of("claude", "gemini");
+    public static final List<String> DEFAULT_PRESTART = List.of("claude", "codex", "gemini");
 
     public LocalPoolConfig {
         agentJar = Objects.requireNonNull(agentJar, "agentJar").toAbsolutePath().normalize();
@@ -98,7 +99,8 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
      * {@code LOGINRELAY_CLI_PATH} ({@code :}-separated; default the CLIs {@code scripts/install-clis.sh} installed),
      * {@code LOGINRELAY_AGENT_PROVIDERS_DIR}, {@code LOGINRELAY_AGENT_START_SECONDS} (how long an agent may take to
      * answer, default 30), the warm agents' settings, {@code LOGINRELAY_AGENT_RETAIN_SECONDS} and
-     * {@code LOGINRELAY_LOCAL_PRESTART} ({@code claude,gemini}; {@code none} to start every login at the click).
+     * {@code LOGINRELAY_LOCAL_PRESTART} ({@code claude,codex,gemini}; {@code none} to start every login at the
+     * click).
      */
     public static LocalPoolConfig fromEnv(Map<String, String> env, Path dataDir) {
         String cli = env.getOrDefault("LOGINRELAY_CLI_PATH", "");
