@@ -140,8 +140,8 @@ class RealClaudeCustodyThroughControllerTest {
         }
     }
 
-    /** Until a warm agent's diagnostics show a claude login started ahead waiting with its link out. */
-    private static void awaitLinkAhead(Path agents) throws Exception {
+    /** Until a warm agent's diagnostics show a login started ahead waiting with its link out. */
+    static void awaitLinkAhead(Path agents) throws Exception {
         long deadline = System.nanoTime() + 90_000_000_000L;
         while (System.nanoTime() < deadline) {
             if (Files.isDirectory(agents)) {
@@ -156,7 +156,7 @@ class RealClaudeCustodyThroughControllerTest {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("no claude login started ahead under " + agents);
+        throw new AssertionError("no login started ahead under " + agents);
     }
 
     private static JsonObject awaitInstalled(ControllerFixture c) throws Exception {

@@ -43,13 +43,34 @@ class RealCodexBrowserThroughControllerTest {
 
     @Test
     void realCodexBrowserLoginReachesReadyThroughThePublicApi(@TempDir Path dir) throws Exception {
+        login(dir, false);
+    }
+
+    /**
+     * The same with codex's login started ahead (on by default): the warm agent's codex already listens on port
+     * 1455 with its link out; the session takes it at the click ({@code agent.adopted}) and the user's callback
+     * completes that very login, whose state and PKCE no one else saw.
+     */
+    @Test
+    void aRealCodexLoginStartedAheadIsTakenAtTheClickAndCompletes(@TempDir Path dir) throws Exception {
+        login(dir, true);
+    }
+
+    private static void login(Path dir, boolean ahead) throws Exception {
         assertThat(ControllerFixture.REPO.resolve(".clis/node_modules/.bin/codex")).as("run scripts/install-clis.sh")
             .isExecutable();
         ListAppender<ILoggingEvent> logs = new CapturedLogs();
         logs.start();
         root().addAppender(logs);
         try (FakeInternet net = FakeInternet.start(dir.resolve("net"));
-             ControllerFixture c = new ControllerFixture(dir).spec(net.codexOverlay("codex-mitm")).start()) {
+             ControllerFixture c = new ControllerFixture(dir).spec(net.codexOverlay("codex-mitm"))) {
+            if (ahead) {
+                c.env.put("LOGINRELAY_LOCAL_PRESTART", "codex-mitm");
+            }
+            c.start();
+            if (ahead) {
+                RealClaudeCustodyThroughControllerTest.awaitLinkAhead(dir.resolve("data/agents"));
+            }
             net.idp().email("hopper@example.com").codex().plan("team");
             List<String> seen = new ArrayList<>();
             JsonObject created = c.create("codex-mitm", "user-real-browser");
@@ -77,6 +98,11 @@ class RealCodexBrowserThroughControllerTest {
             assertThat(ready.getJsonObject("account").getString("plan")).isEqualTo("team");
             String timeline = c.timeline(id).encode();
             assertThat(timeline).contains("agent.callback_relayed", "agent.ready");
+            if (ahead) {
+                assertThat(timeline).contains("agent.adopted");
+            } else {
+                assertThat(timeline).doesNotContain("agent.adopted");
+            }
             assertThat(net.idp().routes("auth.openai.com")).containsExactly("POST /oauth/token", "POST /oauth/token");
 
             JsonObject operatorView = c.get(id, ControllerFixture.OPERATOR);
