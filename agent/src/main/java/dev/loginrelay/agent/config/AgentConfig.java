@@ -33,14 +33,17 @@ import java.util.Objects;
  *                     device code
  * @param prestartSeconds how long a started-ahead login may wait for a session before it is discarded and a fresh
  *                     one started (default 600)
+ * @param runAs        whose user the CLIs run as: {@code auto} (default: a throw-away user per login when the agent
+ *                     is root and can make one, else the agent's own), {@code users} (always; fail at start if it
+ *                     cannot), {@code self} (the agent's own user, each login still in its own 0700 HOME)
  */
 public record AgentConfig(String host, int port, Path portFile, Path tokenFile, Path workDir, Path providersDir,
                           Path logDir, List<Path> cliPath, Path lockDir, int maxRuns, int retainSeconds,
-                          List<Path> runPath, Path workspaceHome, List<String> prestart, int prestartSeconds) {
+                          List<Path> runPath, Path workspaceHome, List<String> prestart, int prestartSeconds, String runAs) {
 
     static final String PREFIX = "LOGINRELAY_AGENT_";
     private static final List<String> KEYS = List.of("HOST", "PORT", "PORT_FILE", "TOKEN_FILE", "WORK_DIR",
-        "PROVIDERS_DIR", "LOG_DIR", "CLI_PATH", "LOCK_DIR", "MAX_RUNS", "RETAIN_SECONDS", "WORKSPACE_HOME", "PRESTART", "PRESTART_SECONDS");
+        "PROVIDERS_DIR", "LOG_DIR", "CLI_PATH", "LOCK_DIR", "MAX_RUNS", "RETAIN_SECONDS", "WORKSPACE_HOME", "PRESTART", "PRESTART_SECONDS", "RUN_AS");
 
     public AgentConfig {
         Objects.requireNonNull(host, "host");
@@ -62,6 +65,9 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
         prestart = List.copyOf(prestart);
         if (prestartSeconds < 1) {
             throw new IllegalArgumentException("prestartSeconds cannot be less than 1");
+        }
+        if (!List.of("auto", "users", "self").contains(runAs)) {
+            throw new IllegalArgumentException("runAs must be auto, users or self, not '" + runAs + "'");
         }
     }
 
@@ -112,7 +118,8 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
             path(v, "LOCK_DIR", Path.of(System.getProperty("java.io.tmpdir"), "loginrelay-locks")),
             integer(v, "MAX_RUNS", 256), integer(v, "RETAIN_SECONDS", 3600),
             CliSearchPath.of(cliPath, envPath, installedClis), path(v, "WORKSPACE_HOME", null),
-            names(v.getOrDefault("PRESTART", "")), integer(v, "PRESTART_SECONDS", 600));
+            names(v.getOrDefault("PRESTART", "")), integer(v, "PRESTART_SECONDS", 600),
+            v.getOrDefault("RUN_AS", "auto").strip());
     }
 
     private static int integer(Map<String, String> v, String key, int def) {
@@ -150,6 +157,6 @@ public record AgentConfig(String host, int port, Path portFile, Path tokenFile, 
             + " providersDir=" + providersDir + " logDir=" + logDir + " cliPath=" + cliPath + " runPath=" + runPath
             + " lockDir=" + lockDir + " maxRuns=" + maxRuns + " retainSeconds=" + retainSeconds
             + " workspaceHome=" + (workspaceHome == null ? "none" : workspaceHome)
-            + " prestart=" + (prestart.isEmpty() ? "none" : String.join(",", prestart) + " for " + prestartSeconds + " s");
+            + " runAs=" + runAs + " prestart=" + (prestart.isEmpty() ? "none" : String.join(",", prestart) + " for " + prestartSeconds + " s");
     }
 }

@@ -69,7 +69,12 @@ final class DiagnosticsLog implements AutoCloseable {
     private void append(Path file, String line) {
         try {
             if (Files.notExists(file)) {
-                Files.createDirectories(dir);
+                if (Files.notExists(dir)) {
+                    // 0700: the sessions' own Unix users (an agent running as root) have no business here
+                    Files.createDirectories(dir.getParent());
+                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+                }
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
             Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);

@@ -28,6 +28,8 @@ final class RunProcess {
     private volatile Map<String, String> env;
     private volatile Instant startedAt;
     private volatile boolean stopped;
+    /** The run's own Unix user, when the agent makes them (root); null: the agent's. */
+    private volatile RunUsers.User user;
 
     RunProcess(String id, ProviderSpec spec, RunDeps deps) {
         this.id = id;
@@ -89,8 +91,21 @@ final class RunProcess {
                           Consumer<String> onStartError) {
         return deps.vertx().executeBlocking(() -> {
             Path h = RunHome.prepare(deps.config(), id, spec);
-            Map<String, String> e = RunHome.environment(deps.config(), h, id, spec);
+            Map<String, String> e = new java.util.LinkedHashMap<>(RunHome.environment(deps.config(), h, id, spec));
             List<String> cmd = RunHome.resolveCommand(spec.command(), deps.config().runPath());
+            RunUsers.User u;
+            synchronized (this) {
+                if (stopped) {
+                    throw new IllegalStateException("run " + id + " ended before the CLI started");
+                }
+                u = deps.users().create(h.getParent());
+                user = u;
+            }
+            if (u != null) {
+                e.put("USER", u.name());
+                e.put("LOGNAME", u.name());
+                cmd = u.wrap(cmd);
+            }
             home = h;
             env = e;
             synchronized (this) {
@@ -118,8 +133,9 @@ final class RunProcess {
     }
 
     Future<Verifier.Result> verify(long timeoutMs) {
+        RunUsers.User u = user;
         return deps.vertx().executeBlocking(() -> Verifier.verify(spec, home, env, startedAt,
-            deps.config().runPath(), timeoutMs), false);
+            deps.config().runPath(), timeoutMs, u == null ? List.of() : u.wrap(List.of())), false);
     }
 
     /** Kills the process tree and releases the host lock; idempotent. Completes when the tree is gone. */
@@ -136,6 +152,13 @@ final class RunProcess {
                 }
             } finally {
                 release();
+                RunUsers.User u;
+                synchronized (this) {
+                    u = user;
+                    user = null;
+                }
+                // Kills anything the CLI left running as that user, and gives the run's files back to the agent.
+                RunUsers.delete(u, RunHome.sessionDir(deps.config(), id));
             }
             return null;
         }, false);

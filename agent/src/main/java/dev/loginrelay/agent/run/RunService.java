@@ -41,7 +41,19 @@ public final class RunService implements AutoCloseable {
 
     public RunService(Vertx vertx, Context context, AgentConfig config, ProviderCatalog catalog) {
         this.catalog = catalog;
-        this.deps = new RunDeps(vertx, context, config, new CallbackRelay(vertx), new DiagnosticsLog(config.logDir()));
+        RunUsers users = RunUsers.of(config.runAs(), RunHome.sessionsDir(config));
+        if (users.enabled()) {
+            log.info("each login's CLI runs as a throw-away Unix user of its own");
+        } else {
+            log.info("the CLIs run as the agent's own user, each login in its own 0700 HOME ({})", users.why());
+        }
+        this.deps = new RunDeps(vertx, context, config, new CallbackRelay(vertx), new DiagnosticsLog(config.logDir()),
+            users);
+        vertx.executeBlocking(users::sweep, false).onSuccess(n -> {
+            if (n > 0) {
+                log.info("deleted {} run users an earlier agent process left", n);
+            }
+        });
         this.ahead = new StartedAhead(deps, catalog, config.prestart(), this::liveRuns);
         // Often enough that a run outlives its retention by at most half of it (and 30 s).
         this.sweepTimer = vertx.setPeriodic(Math.min(30_000L, Math.max(200L, config.retainSeconds() * 500L)),

@@ -34,8 +34,9 @@ final class Verifier {
     private Verifier() {
     }
 
+    /** {@code asUser}: the prefix that runs the verify command as the run's user (empty: the agent's). */
     static Result verify(ProviderSpec spec, Path home, Map<String, String> env, Instant startedAt,
-                         List<Path> searchPath, long timeoutMs) {
+                         List<Path> searchPath, long timeoutMs, List<String> asUser) {
         ProviderSpec.Success success = spec.success();
         for (ProviderSpec.CredentialFile cf : success.credentialFiles()) {
             String rel = cf.path();
@@ -57,7 +58,7 @@ final class Verifier {
         }
         String verifyOutput = null;
         if (!success.verifyCommand().isEmpty()) {
-            Outcome o = run(success.verifyCommand(), home, env, searchPath, timeoutMs);
+            Outcome o = run(success.verifyCommand(), home, env, searchPath, timeoutMs, asUser);
             if (o.error() != null) {
                 return Result.fail(RunFailure.VERIFY_FAILED, o.error());
             }
@@ -83,10 +84,12 @@ final class Verifier {
     }
 
     private static Outcome run(List<String> argv, Path home, Map<String, String> env, List<Path> searchPath,
-                               long timeoutMs) {
+                               long timeoutMs, List<String> asUser) {
         Process p = null;
         try {
-            ProcessBuilder pb = new ProcessBuilder(RunHome.resolveCommand(argv, searchPath)).directory(home.toFile())
+            List<String> cmd = new java.util.ArrayList<>(asUser);
+            cmd.addAll(RunHome.resolveCommand(argv, searchPath));
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile())
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().clear();
             pb.environment().putAll(env);

@@ -50,7 +50,7 @@ public final class WorkspaceHome {
             int settings = WorkspaceSettings.apply(home, spec);
             Map<String, String> env = environment(home, spec);
             Verifier.Result r = Verifier.verify(spec, home, env, Instant.EPOCH, config.runPath(),
-                spec.timeouts().finishSeconds() * 1000L);
+                spec.timeouts().finishSeconds() * 1000L, java.util.List.of());
             log.info("workspace provider={} installed {} credential files into {} ({} settings files added to); "
                 + "verified={}", spec.name(), n, home, settings, r.ok());
             return new JsonObject().put("provider", spec.name()).put("installed", n).put("verified", r.ok())

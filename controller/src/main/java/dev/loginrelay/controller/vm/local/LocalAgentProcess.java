@@ -49,7 +49,11 @@ final class LocalAgentProcess {
         requireJar(c);
         Path dir = c.agentDir(agentId);
         Files.createDirectories(dir.getParent());
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        // Passable (not listable) by others: an agent running as root gives each login's CLI a Unix user of its own,
+        // which must reach its HOME under sessions/. Everything the agent keeps here is 0600 or in 0700 dirs.
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        Files.createFile(dir.resolve(LOG), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+            "rw-------")));
         Files.createDirectories(c.lockDir());
         String token = SecretFiles.randomToken();
         SecretFiles.write(dir.resolve(TOKEN), token);
@@ -176,6 +180,8 @@ final class LocalAgentProcess {
     private static void writeRecord(Path dir, JsonObject record) {
         try {
             Path tmp = dir.resolve(RECORD + ".tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, record.encodePrettily(), StandardCharsets.UTF_8);
             Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

@@ -1,0 +1,252 @@
+package dev.loginrelay.agent.run;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Throw-away Unix users for the CLIs, when the agent runs as root ({@code --run-as}): each login's CLI (and its
+ * verify command) runs as a user made for that run alone, owning its HOME (0700), so one user's CLI cannot read
+ * another's files, and everything that user left running is killed with the run. The user is deleted when the run's
+ * CLI is gone; users whose agent process died are deleted by the next agent's sweep. Without root (or with
+ * {@code --run-as self}) every CLI runs as the agent's own user, each in its own 0700 HOME. Blocking: call on workers.
+ */
+public final class RunUsers {
+    private static final Logger log = LoggerFactory.getLogger(RunUsers.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Names are {@code lr} + 10 hex digits; the comment marks the agent process that made them. */
+    private static final String PREFIX = "lr";
+    private static final String COMMENT = "loginrelay run user, agent pid ";
+    private static final List<Path> BIN = List.of(Path.of("/usr/sbin"), Path.of("/usr/bin"), Path.of("/sbin"),
+        Path.of("/bin"));
+
+    private final boolean enabled;
+    private final String why;
+
+    private RunUsers(boolean enabled, String why) {
+        this.enabled = enabled;
+        this.why = why;
+    }
+
+    /** A run's user: its name and ids. */
+    public record User(String name, int uid, int gid) {
+        /** {@code command} run as this user: no supplementary groups, no way to gain privileges back. */
+        List<String> wrap(List<String> command) {
+            List<String> out = new ArrayList<>(List.of(tool("setpriv"), "--reuid=" + uid, "--regid=" + gid,
+                "--clear-groups", "--no-new-privs", "--"));
+            out.addAll(command);
+            return out;
+        }
+    }
+
+    /** Every CLI as the agent's own user. */
+    public static RunUsers self(String why) {
+        return new RunUsers(false, why);
+    }
+
+    /**
+     * From {@code --run-as}: {@code self}: never; {@code users}: always (an IllegalArgumentException says why it
+     * cannot be); {@code auto}: when the agent is root, has {@code useradd}, {@code userdel}, {@code setpriv} and
+     * {@code pkill}, and other users can pass through to {@code sessionsDir} (each dir above it allows others to
+     * search it), else the agent's own user, with the reason logged once.
+     */
+    public static RunUsers of(String mode, Path sessionsDir) {
+        if (mode.equals("self")) {
+            return self("--run-as self");
+        }
+        if (!mode.equals("auto") && !mode.equals("users")) {
+            throw new IllegalArgumentException("--run-as must be auto, users or self, not '" + mode + "'");
+        }
+        String blocker = blocker(sessionsDir);
+        if (blocker == null) {
+            return new RunUsers(true, null);
+        }
+        if (mode.equals("users")) {
+            throw new IllegalArgumentException("--run-as users: " + blocker);
+        }
+        return self(blocker);
+    }
+
+    /** Why per-run users cannot be used here; null when they can. */
+    private static String blocker(Path sessionsDir) {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "the agent does not run as root";
+        }
+        for (String t : List.of("useradd", "userdel", "setpriv", "pkill")) {
+            if (toolPath(t) == null) {
+                return t + " is not installed (in " + BIN + ")";
+            }
+        }
+        Path p = sessionsDir.toAbsolutePath().normalize().getParent();
+        while (p != null) {
+            try {
+                if (Files.isDirectory(p) && !Files.getPosixFilePermissions(p)
+                        .contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    return "other users cannot pass through " + p + " (mode "
+                        + java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
+                        + ") to reach the sessions' HOMEs under " + sessionsDir;
+                }
+            } catch (IOException e) {
+                return "cannot read the mode of " + p + ": " + e.getMessage();
+            }
+            p = p.getParent();
+        }
+        return null;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** Why the CLIs run as the agent's own user (null when per-run users are on). */
+    public String why() {
+        return why;
+    }
+
+    /**
+     * Makes the run's user and gives it {@code sessionDir} (its HOME and TMPDIR inside, recursively). The sessions
+     * dir above is made passable (0711) but not listable for others. Null when per-run users are off.
+     */
+    User create(Path sessionDir) throws IOException, InterruptedException {
+        if (!enabled) {
+            return null;
+        }
+        String name = PREFIX + HexFormat.of().formatHex(bytes(5));
+        synchronized (RunUsers.class) { // useradd takes /etc/passwd's lock: one at a time in this JVM
+            exec(List.of(tool("useradd"), "--system", "--user-group", "--no-create-home", "--home-dir",
+                sessionDir.resolve("home").toString(), "--shell", "/usr/sbin/nologin", "--comment",
+                COMMENT + ProcessHandle.current().pid(), name));
+        }
+        User u = new User(name, id("-u", name), id("-g", name));
+        Path sessions = sessionDir.getParent();
+        Files.setPosixFilePermissions(sessions, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        try (Stream<Path> all = Files.walk(sessionDir)) {
+            for (Path f : all.toList()) {
+                Files.setAttribute(f, "unix:uid", u.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(f, "unix:gid", u.gid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+        return u;
+    }
+
+    /**
+     * Gives {@code sessionDir} back to the agent's user, before its run's user is deleted: a uid that a later run
+     * user gets again must not own an earlier login's files (kept for the retention time with its credentials).
+     */
+    static void reclaim(Path sessionDir) {
+        int uid = 0;
+        try (Stream<Path> all = Files.walk(sessionDir)) {
+            for (Path f : all.toList()) {
+                Files.setAttribute(f, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(f, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot give {} back to the agent's user: {}", sessionDir, e.toString());
+        }
+    }
+
+    /**
+     * Kills whatever the user still runs, gives its run's dir back to the agent's user ({@link #reclaim}), then
+     * deletes the user. Quiet when already gone.
+     */
+    static void delete(User u, Path sessionDir) {
+        if (u == null) {
+            return;
+        }
+        try {
+            exec(List.of(tool("pkill"), "-KILL", "-U", Integer.toString(u.uid())), 0, 1); // 1: nothing to kill
+            if (sessionDir != null && Files.isDirectory(sessionDir)) {
+                reclaim(sessionDir);
+            }
+            synchronized (RunUsers.class) {
+                exec(List.of(tool("userdel"), u.name()), 0, 6); // 6: no such user
+            }
+        } catch (IOException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.warn("cannot delete run user {}: {}", u.name(), e.getMessage());
+        }
+    }
+
+    /**
+     * Deletes the run users whose agent process is gone (a crash, a kill): read from {@code /etc/passwd}. Answers how
+     * many went.
+     */
+    public int sweep() {
+        if (!enabled) {
+            return 0;
+        }
+        int n = 0;
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"), StandardCharsets.UTF_8)) {
+                String[] f = line.split(":", -1);
+                if (f.length < 5 || !f[0].matches(PREFIX + "[0-9a-f]{10}") || !f[4].startsWith(COMMENT)) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(f[4].substring(COMMENT.length()).strip());
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                delete(new User(f[0], Integer.parseInt(f[2]), Integer.parseInt(f[3])),
+                    f.length > 5 && !f[5].isEmpty() ? Path.of(f[5]).getParent() : null);
+                n++;
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot sweep leftover run users: {}", e.getMessage());
+        }
+        return n;
+    }
+
+    private static int id(String flag, String name) throws IOException, InterruptedException {
+        return Integer.parseInt(exec(List.of("id", flag, name)).strip());
+    }
+
+    private static String exec(List<String> cmd, int... ok) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", cmd) + " did not finish in 30 s");
+        }
+        int code = p.exitValue();
+        boolean fine = ok.length == 0 ? code == 0 : java.util.Arrays.stream(ok).anyMatch(c -> c == code);
+        if (!fine) {
+            throw new IOException(cmd.get(0) + " " + cmd.get(cmd.size() - 1) + " exited " + code + ": "
+                + new String(out, StandardCharsets.UTF_8).strip());
+        }
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    private static String tool(String name) {
+        Path p = toolPath(name);
+        return p == null ? name : p.toString();
+    }
+
+    private static Path toolPath(String name) {
+        return BIN.stream().map(d -> d.resolve(name)).filter(Files::isExecutable).findFirst().orElse(null);
+    }
+
+    private static byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+}

@@ -1,0 +1,241 @@
+package dev.loginrelay.agent.e2e;
+
+import dev.loginrelay.agent.testing.fakes.FakeBrowser;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code --run-as users} (the default {@code auto} when the agent is root): each login's CLI runs as a throw-away
+ * Unix user of its own, which cannot read another login's HOME; whatever it leaves running dies with the run, and
+ * the user is deleted, its files given back to the agent. Needs root (as the project's test machines run).
+ */
+@Timeout(180)
+class RunUsersLoginTest {
+    private Path root;
+    private Path clis;
+    private AgentFixture agent;
+
+    @BeforeEach
+    void start() throws Exception {
+        assertThat(System.getProperty("user.name")).as("these tests need root").isEqualTo("root");
+        // Other users must be able to pass through to their HOMEs: not a 0700 test temp dir.
+        root = Files.createTempDirectory(Path.of("/tmp"), "lr-run-users");
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+        // The CLIs must be reachable by those users too, wherever this checkout lives: the fake CLIs copied, the
+        // pinned real ones bound into the test's dir.
+        Path fakes = Files.createDirectories(root.resolve("fakecli"));
+        Files.setPosixFilePermissions(fakes, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (Stream<Path> s = Files.list(AgentFixture.FAKECLI)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                Path c = Files.copy(f, fakes.resolve(f.getFileName()));
+                Files.setPosixFilePermissions(c, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+        clis = Files.createDirectories(root.resolve("clis"));
+        Files.setPosixFilePermissions(clis, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Result bind = run("mount", "--bind", AgentFixture.cliBin().getParent().getParent().toRealPath().toString(),
+            clis.toString());
+        assertThat(bind.code()).as("mount --bind the pinned CLIs: " + bind.out()).isZero();
+        JsonObject paste = new JsonObject(FakeSpecs.paste("fake-claude", new JsonObject()).encode()
+            .replace(AgentFixture.FAKECLI.toString(), fakes.toString()));
+        // The same CLI, but it first leaves a process behind, outside its own process tree (setsid).
+        JsonArray cmd = paste.getJsonArray("command");
+        JsonObject escaper = paste.copy().put("name", "escaper").put("command", new JsonArray().add("sh").add("-c")
+            .add("setsid sleep 300 </dev/null >/dev/null 2>&1 & exec " + String.join(" ", cmd.stream()
+                .map(String::valueOf).toList())));
+        agent = new AgentFixture(root).spec(paste).spec(escaper)
+            .start(Map.of("LOGINRELAY_AGENT_RUN_AS", "users", "LOGINRELAY_AGENT_CLI_PATH",
+                clis.resolve("node_modules/.bin").toString()));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (agent != null) {
+            agent.close();
+        }
+        run("umount", clis.toString());
+        run("rm", "-rf", "--one-file-system", root.toString());
+    }
+
+    @Test
+    void eachLoginRunsAsItsOwnUserWhoCannotReadAnothersHome() throws Exception {
+        JsonObject one = agent.startRun("u-1", "fake-claude");
+        agent.startRun("u-2", "fake-claude");
+        String url = agent.awaitInput("u-1", 30).getString("authUrl");
+        agent.awaitInput("u-2", 30);
+        Path home1 = agent.home("u-1");
+        Path home2 = agent.home("u-2");
+        int uid1 = cliUid(home1);
+        int uid2 = cliUid(home2);
+        assertThat(uid1).as("not root").isNotZero();
+        assertThat(uid2).isNotZero().isNotEqualTo(uid1);
+        assertThat(uidOf(home1)).as("HOME owned by its run's user").isEqualTo(uid1);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home1))).isEqualTo("rwx------");
+        String name1 = userName(uid1).orElseThrow();
+
+        // As the second login's user: the first one's HOME is closed, and the sessions dir cannot be listed.
+        Result peek = asUser(uid2, "ls", home1.toString());
+        assertThat(peek.code()).as(peek.out()).isNotZero();
+        assertThat(peek.out()).contains("Permission denied");
+        Result list = asUser(uid2, "ls", home1.getParent().getParent().toString());
+        assertThat(list.code()).as(list.out()).isNotZero();
+
+        // The login completes as that user, verify command included.
+        assertThat(agent.post("/api/v1/runs/u-1/code", new JsonObject().put("code",
+            "good-code#" + FakeBrowser.stateOf(url))).status()).isEqualTo(200);
+        JsonObject ready = agent.awaitState("u-1", "ready", 30);
+        assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("fake.user@example.com");
+        Path creds = home1.resolve(".fakecli/credentials.json");
+        // Ended: the user is gone, and what it wrote is the agent's again (a uid reused later owns none of it).
+        AgentFixture.awaitTrue(() -> userName(uid1).isEmpty(), 10, "run user " + name1 + " deleted");
+        assertThat(uidOf(creds)).isZero();
+        JsonObject taken = agent.post("/api/v1/runs/u-1/credentials/take", null).json();
+        assertThat(taken.getJsonArray("files")).hasSize(1);
+        assertThat(agent.post("/api/v1/runs/u-2/cancel", null).status()).isEqualTo(200);
+        AgentFixture.awaitTrue(() -> userName(uid2).isEmpty(), 10, "second run user deleted");
+        assertThat(one.getString("id")).isEqualTo("u-1");
+    }
+
+    @Test
+    void whatACliLeavesRunningOutsideItsTreeDiesWithTheRun() throws Exception {
+        agent.startRun("e-1", "escaper");
+        agent.awaitInput("e-1", 30);
+        int uid = cliUid(agent.home("e-1"));
+        AgentFixture.awaitTrue(() -> processesOf(uid).stream().anyMatch(p -> p.cmd().startsWith("sleep")), 10,
+            "the escaped sleep running as the run's user");
+        assertThat(agent.post("/api/v1/runs/e-1/cancel", null).status()).isEqualTo(200);
+        AgentFixture.awaitTrue(() -> processesOf(uid).isEmpty(), 10, "no process of the run's user left");
+        AgentFixture.awaitTrue(() -> userName(uid).isEmpty(), 10, "the run's user deleted");
+    }
+
+    @Test
+    void theRealClisShowTheirLinksAsThrowAwayUsers() throws Exception {
+        for (String provider : List.of("claude", "codex")) {
+            String id = "real-" + provider;
+            agent.startRun(id, provider);
+            JsonObject v = agent.awaitInput(id, 60);
+            assertThat(v.getString("state")).as(provider + ": " + v.encode()).isEqualTo("awaiting_user");
+            assertThat(v.getString("authUrl")).as(provider).startsWith("https://");
+            assertThat(cliUid(agent.home(id))).as(provider).isNotZero();
+            assertThat(agent.post("/api/v1/runs/" + id + "/cancel", null).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void refusesUsersWhereOtherUsersCannotReachTheHomes() throws Exception {
+        Path closed = Files.createTempDirectory(Path.of("/tmp"), "lr-closed"); // 0700
+        try {
+            AgentFixture a = new AgentFixture(closed);
+            assertThatThrownBy(() -> a.start(Map.of("LOGINRELAY_AGENT_RUN_AS", "users")))
+                .hasMessageContaining("--run-as users: other users cannot pass through " + closed);
+            a.close();
+            AgentFixture auto = new AgentFixture(closed.resolve("auto"));
+            auto.start(Map.of("LOGINRELAY_AGENT_RUN_AS", "auto"));
+            try {
+                auto.startRun("a-1", "claude");
+                auto.awaitInput("a-1", 60);
+                assertThat(cliUid(auto.home("a-1"))).as("auto falls back to the agent's own user").isZero();
+                auto.post("/api/v1/runs/a-1/cancel", null);
+            } finally {
+                auto.close();
+            }
+        } finally {
+            new ProcessBuilder("rm", "-rf", closed.toString()).start().waitFor();
+        }
+    }
+
+    private record Proc(long pid, int uid, String cmd) {
+    }
+
+    private record Result(int code, String out) {
+    }
+
+    /** The uid of the CLI process working in {@code home} (a descendant of this JVM, where the agent runs). */
+    private static int cliUid(Path home) throws Exception {
+        Path real = home.toRealPath();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
+                try {
+                    if (Path.of("/proc", Long.toString(p.pid()), "cwd").toRealPath().equals(real)) {
+                        return uidOfProcess(p.pid());
+                    }
+                } catch (IOException e) {
+                    // gone
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no CLI process works in " + home);
+    }
+
+    private static int uidOfProcess(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("Uid:")) {
+                return Integer.parseInt(line.split("\\s+")[1]);
+            }
+        }
+        throw new IOException("no Uid in /proc/" + pid + "/status");
+    }
+
+    private static List<Proc> processesOf(int uid) {
+        try (Stream<Path> s = Files.list(Path.of("/proc"))) {
+            return s.filter(p -> p.getFileName().toString().matches("[0-9]+")).map(p -> {
+                try {
+                    long pid = Long.parseLong(p.getFileName().toString());
+                    return new Proc(pid, uidOfProcess(pid), Files.readString(p.resolve("cmdline"))
+                        .replace('\0', ' ').strip());
+                } catch (IOException | RuntimeException e) {
+                    return null;
+                }
+            }).filter(p -> p != null && p.uid() == uid).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static int uidOf(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:uid");
+    }
+
+    private static Optional<String> userName(int uid) {
+        try {
+            return Files.readAllLines(Path.of("/etc/passwd")).stream().map(l -> l.split(":"))
+                .filter(f -> f.length > 2 && f[2].equals(Integer.toString(uid))).map(f -> f[0]).findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Result run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Result(p.waitFor(), out);
+    }
+
+    private static Result asUser(int uid, String... cmd) throws Exception {
+        List<String> argv = new java.util.ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid,
+            "--clear-groups", "--"));
+        argv.addAll(List.of(cmd));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Result(p.waitFor(), out);
+    }
+}
