@@ -79,22 +79,16 @@ public final class FixedVmPool implements VmPool {
     private static final Duration CATALOG_TTL = Duration.ofMinutes(5);
     /** How often the first waiting session looks for a slot another replica freed. */
     static final Duration POLL = Duration.ofMillis(500);
-    /** At most one sweep of ended sessions' slots this often, when a session finds every agent full. */
-    private static final long SWEEP_EVERY_MS = 5_000;
-    /** {@link #pick}: every agent left to try is at its capacity. */
-    private static final int FULL = -2;
 
     private final List<AgentHandle> agents;
-    private final int[] capacity;
     private final AgentSlots slots;
     private final SlotQueue queue;
+    private final Placement placement;
     /** The sessions this replica placed or found, by agent index, oldest first: what a release without one frees. */
     private final Map<UUID, Integer> here = new LinkedHashMap<>();
     private final AgentClient client;
     private final boolean ownsClient;
     private final CachedFuture<JsonObject> catalog;
-    private int next;
-    private long lastSweep;
 
     /** Reads every agent's token file (blocking, at startup): a missing one fails here, naming the agent. */
     public FixedVmPool(Vertx vertx, List<FixedAgent> agents) {
@@ -137,10 +131,11 @@ public final class FixedVmPool implements VmPool {
             }
         }
         this.agents = List.copyOf(handles);
-        this.capacity = agents.stream().mapToInt(a -> a.capacity() > 0 ? a.capacity()
+        int[] capacity = agents.stream().mapToInt(a -> a.capacity() > 0 ? a.capacity()
             : perAgent > 0 ? perAgent : Integer.MAX_VALUE).toArray();
         this.slots = slots;
         this.queue = new SlotQueue(slots.shared() ? vertx : null, POLL);
+        this.placement = new Placement(handles.stream().map(AgentHandle::agentId).toList(), capacity, slots, queue);
         this.client = client;
         this.ownsClient = ownsClient;
         this.catalog = new CachedFuture<>(CATALOG_TTL, () -> doctor(0, new ArrayList<>()));
@@ -165,105 +160,25 @@ public final class FixedVmPool implements VmPool {
 
     /** Claims a slot in this replica's turn, then checks the agent with the turn passed on. */
     private Future<AgentHandle> place(UUID sessionId, long ticket, Set<Integer> tried, List<String> why) {
-        return queue.enter(ticket)
-            .compose(turn -> claimInTurn(sessionId, ticket, tried, false).onComplete(ar -> queue.pass()))
-            .compose(i -> {
-                if (i < 0) {
-                    return Future.failedFuture(new ApiException(ErrorCode.AGENT_UNAVAILABLE, "none of the "
-                        + agents.size() + " static agents answers /health: " + String.join("; ", why)));
+        return placement.claim(sessionId, ticket, tried).compose(i -> {
+            if (i < 0) {
+                return Future.failedFuture(new ApiException(ErrorCode.AGENT_UNAVAILABLE, "none of the "
+                    + agents.size() + " static agents answers /health: " + String.join("; ", why)));
+            }
+            AgentHandle a = agents.get(i);
+            return client.health(a).map(ok -> {
+                synchronized (this) {
+                    here.put(sessionId, i);
                 }
-                AgentHandle a = agents.get(i);
-                return client.health(a).map(ok -> {
-                    synchronized (this) {
-                        here.put(sessionId, i);
-                    }
-                    log.info("session={} placed on agent={}", sessionId, a.agentId());
-                    return a;
-                }).recover(e -> {
-                    log.warn("session={} skipping agent={}: {}", sessionId, a.agentId(), e.getMessage());
-                    why.add(a.agentId() + ": " + e.getMessage());
-                    tried.add(i);
-                    // That slot was never used: it goes back without waking anyone, and this session keeps its place.
-                    return slots.release(sessionId).compose(v -> place(sessionId, ticket, tried, why));
-                });
+                log.info("session={} placed on agent={}", sessionId, a.agentId());
+                return a;
+            }).recover(e -> {
+                log.warn("session={} skipping agent={}: {}", sessionId, a.agentId(), e.getMessage());
+                why.add(a.agentId() + ": " + e.getMessage());
+                tried.add(i);
+                // That slot was never used: it goes back without waking anyone, and this session keeps its place.
+                return slots.release(sessionId).compose(v -> place(sessionId, ticket, tried, why));
             });
-    }
-
-    /** Holding the turn: the index of the agent whose slot the session got, or -1 when none is left to try. */
-    private Future<Integer> claimInTurn(UUID sessionId, long ticket, Set<Integer> tried, boolean waited) {
-        return slots.held().compose(held -> claimBest(sessionId, held, tried, new HashSet<>())).compose(i -> {
-            if (i != FULL) {
-                return Future.succeededFuture(i);
-            }
-            return sweep().compose(freed -> {
-                if (freed > 0) {
-                    return claimInTurn(sessionId, ticket, tried, waited);
-                }
-                if (!waited) {
-                    log.info("session={} waits for a slot: every static agent that answers is at its capacity",
-                        sessionId);
-                }
-                // Agents that did not answer are tried again: one may be back by then.
-                return queue.back(ticket).compose(v -> claimInTurn(sessionId, ticket, new HashSet<>(), true));
-            });
-        });
-    }
-
-    private Future<Integer> claimBest(UUID sessionId, Map<String, Integer> held, Set<Integer> tried,
-                                      Set<Integer> full) {
-        int i = pick(held, tried, full);
-        if (i < 0) {
-            return Future.succeededFuture(i);
-        }
-        return slots.claim(agents.get(i).agentId(), capacity[i], sessionId).compose(got -> {
-            if (got) {
-                return Future.succeededFuture(i);
-            }
-            full.add(i); // another replica took its last slot since the counts were read
-            return claimBest(sessionId, held, tried, full);
-        });
-    }
-
-    /**
-     * The untried agent with room and the fewest sessions, the first from the round-robin cursor on ties;
-     * {@link #FULL} when every untried agent is at its capacity, -1 when none is left to try.
-     */
-    private synchronized int pick(Map<String, Integer> held, Set<Integer> tried, Set<Integer> full) {
-        int best = -1;
-        int bestCount = 0;
-        boolean anyFull = false;
-        for (int k = 0; k < agents.size(); k++) {
-            int i = (next + k) % agents.size();
-            if (tried.contains(i)) {
-                continue;
-            }
-            int n = held.getOrDefault(agents.get(i).agentId(), 0);
-            if (full.contains(i) || n >= capacity[i]) {
-                anyFull = true;
-            } else if (best < 0 || n < bestCount) {
-                best = i;
-                bestCount = n;
-            }
-        }
-        if (best >= 0) {
-            next = (best + 1) % agents.size();
-            return best;
-        }
-        return anyFull ? FULL : -1;
-    }
-
-    /** Frees the slots of sessions that ended or are gone (a replica crashed holding them); rate-limited. */
-    private Future<Integer> sweep() {
-        synchronized (this) {
-            long now = System.nanoTime();
-            if (!slots.shared() || lastSweep != 0 && now - lastSweep < SWEEP_EVERY_MS * 1_000_000) {
-                return Future.succeededFuture(0);
-            }
-            lastSweep = now;
-        }
-        return slots.sweep().recover(e -> {
-            log.warn("could not sweep the slots of ended sessions: {}", e.getMessage());
-            return Future.succeededFuture(0);
         });
     }
 
@@ -348,7 +263,7 @@ public final class FixedVmPool implements VmPool {
     /** At start, frees the slots of sessions that ended while no replica was there to release them. */
     @Override
     public void warm() {
-        sweep();
+        placement.sweep();
     }
     /** The doctor report of the first agent that answers, shaped like the local provider's. */
     @Override
