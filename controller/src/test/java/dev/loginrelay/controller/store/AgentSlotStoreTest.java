@@ -28,6 +28,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class AgentSlotStoreTest {
+    /** Verbatim from sql/README.md: must keep working. */
+    private static final String WHO_HOLDS = "SELECT t.agent_id, t.slot, t.session_id, s.status, t.claimed_at\n"
+        + "FROM agent_slots t JOIN auth_sessions s USING (session_id) ORDER BY t.agent_id, t.claimed_at;";
+
     private static Db dbA;
     private static SessionStore sessions;
     private static AgentSlotStore replicaA;
@@ -87,6 +91,22 @@ class AgentSlotStoreTest {
             .as("at capacity 2, room for one more beside the adopted session").isTrue();
         assertThat(Await.result(replicaA.claim("idem", 2, TestSessions.insert(sessions, "codex").sessionId())))
             .isFalse();
+    }
+
+    @Test
+    void theRunbookQueryShowsWhoHoldsWhichSlot() {
+        UUID s = TestSessions.insert(sessions, "codex").sessionId();
+        assertThat(Await.result(replicaB.claim("runbook", 2, s))).isTrue();
+        List<List<Object>> rows = Await.result(dbA.call(c -> {
+            List<List<Object>> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(WHO_HOLDS); java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(List.of(rs.getString(1), rs.getInt(2), rs.getObject(3), rs.getString(4)));
+                }
+            }
+            return out;
+        }));
+        assertThat(rows).contains(List.of("runbook", 0, s, "pending"));
     }
 
     @Test
