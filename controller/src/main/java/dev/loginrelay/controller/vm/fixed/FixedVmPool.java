@@ -84,7 +84,10 @@ public final class FixedVmPool implements VmPool {
     private final AgentSlots slots;
     private final SlotQueue queue;
     private final Placement placement;
-    /** The sessions this replica placed or found, by agent index, oldest first: what a release without one frees. */
+    /**
+     * The sessions this replica placed, by agent index, oldest first: what a release naming no session frees. Found
+     * ones are left out: a replica that only relays a callback would otherwise keep them forever.
+     */
     private final Map<UUID, Integer> here = new LinkedHashMap<>();
     private final AgentClient client;
     private final boolean ownsClient;
@@ -248,11 +251,7 @@ public final class FixedVmPool implements VmPool {
         }
         AgentHandle a = agents.get(i);
         return client.health(a).compose(ok -> sessionId == null ? Future.<Void>succeededFuture()
-                : slots.adopt(agentId, sessionId).onSuccess(v -> {
-                    synchronized (this) {
-                        here.put(sessionId, i);
-                    }
-                }).recover(e -> {
+                : slots.adopt(agentId, sessionId).recover(e -> {
                     // The agent answers: the session runs there whether or not it could be counted.
                     log.warn("session={} agent={} slot not recorded: {}", sessionId, agentId, e.getMessage());
                     return Future.succeededFuture();
