@@ -123,7 +123,7 @@ public final class DispatchService implements Dispatcher {
     private void giveBack(UUID id) {
         AgentHandle a = agents.remove(id);
         if (a != null) {
-            vms.release(a).onFailure(e -> log.warn("session={} agent={} release failed: {}", id, a.agentId(),
+            vms.release(a, id).onFailure(e -> log.warn("session={} agent={} release failed: {}", id, a.agentId(),
                 e.getMessage()));
         }
     }
@@ -138,7 +138,7 @@ public final class DispatchService implements Dispatcher {
             return Future.failedFuture(new ApiException(ErrorCode.ILLEGAL_TRANSITION,
                 "session " + s.sessionId() + " has no agent yet (status " + s.status().wireName() + ")"));
         }
-        return vms.find(s.agentId()).map(o -> {
+        return vms.find(s.agentId(), s.sessionId()).map(o -> {
             AgentHandle found = o.orElseThrow(() -> new ApiException(ErrorCode.AGENT_UNREACHABLE,
                 "the agent of session " + s.sessionId() + " is gone"));
             // Keep it: a provider may count every find as a hand-out that one release gives back.
@@ -221,7 +221,7 @@ public final class DispatchService implements Dispatcher {
                 }
                 return;
             }
-            vms.find(s.agentId()).onSuccess((Optional<AgentHandle> o) -> {
+            vms.find(s.agentId(), s.sessionId()).onSuccess((Optional<AgentHandle> o) -> {
                 if (o.isPresent()) {
                     agents.put(s.sessionId(), o.get());
                     log.info("session={} resumed on agent={} from agent seq {}", s.sessionId(), s.agentId(),

@@ -1,2 +1,5 @@
-/** PostgreSQL access: the JDBC pool on its own worker threads, and the auth session and timeline stores. */
+/**
+ * PostgreSQL access: the JDBC pool on its own worker threads, the auth session and timeline stores, and the agent slot
+ * table behind {@code vm.AgentSlots}.
+ */
 package dev.loginrelay.controller.store;

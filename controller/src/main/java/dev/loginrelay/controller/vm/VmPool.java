@@ -25,10 +25,27 @@ public interface VmPool extends AutoCloseable {
     Future<Void> release(AgentHandle handle);
 
     /**
+     * Done with the agent that served this session: a pool that counts sessions per agent frees this session's own
+     * slot. Default: {@link #release(AgentHandle)}.
+     */
+    default Future<Void> release(AgentHandle handle, UUID sessionId) {
+        return release(handle);
+    }
+
+    /**
      * After a controller restart: the agent of a session in flight, if it still exists and answers. The provider
      * counts it as handed out again, so {@link #release} it when the session ends.
      */
     Future<Optional<AgentHandle>> find(String agentId);
+
+    /**
+     * {@link #find(String)} for the session that runs on the agent: a pool that counts sessions per agent counts it
+     * once, however often it is found (on a restart, and by every replica a callback reaches). Default:
+     * {@link #find(String)}.
+     */
+    default Future<Optional<AgentHandle>> find(String agentId, UUID sessionId) {
+        return find(agentId);
+    }
 
     /**
      * After a restart, which of the agents that {@link #find} did not find were made by this provider here (so their

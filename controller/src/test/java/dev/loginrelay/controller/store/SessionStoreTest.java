@@ -42,7 +42,7 @@ class SessionStoreTest {
     @BeforeAll
     static void migrate(Vertx vertx) {
         db = Db.create(vertx, PgFixture.instance().newSchema());
-        assertThat(Await.result(db.migrate())).as("migrations run on a fresh schema").isEqualTo(3);
+        assertThat(Await.result(db.migrate())).as("migrations run on a fresh schema").isEqualTo(4);
         store = new SessionStore(db);
         events = new SessionEventStore(db);
     }

@@ -1,5 +1,6 @@
 package dev.loginrelay.controller.vm.fixed;
 
+import dev.loginrelay.controller.vm.AgentSlots;
 import dev.loginrelay.controller.vm.VmPoolContext;
 import dev.loginrelay.controller.vm.VmPoolFactory;
 import dev.loginrelay.controller.agents.AgentClient;
@@ -11,7 +12,6 @@ import dev.loginrelay.controller.error.ApiException;
 import dev.loginrelay.controller.error.ErrorCode;
 import dev.loginrelay.controller.support.SecretFiles;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.Set;
@@ -31,8 +33,10 @@ import java.util.UUID;
  * the fewest sessions (round-robin on ties) that has room and answers {@code /health}, skipping those that do not;
  * {@link #release} gives the slot back. An agent serves at most its capacity (its own {@code capacity}, else
  * {@code LOGINRELAY_STATIC_SESSIONS_PER_AGENT}, else no limit); when every agent that answers is full, a session waits
- * (still {@code pending}) for the first slot that frees, in the order they asked. The counts are this replica's: two
- * replicas over one list each fill an agent up to its capacity. Nothing is started or stopped here.
+ * (still {@code pending}) for the first slot that frees, in the order this replica's sessions asked. The slots are
+ * {@link AgentSlots}: in the controller, a table every replica over the same list shares, so an agent's last slot
+ * goes to exactly one of them, and a session waiting here polls for a slot another replica frees. Nothing is started
+ * or stopped here.
  */
 public final class FixedVmPool implements VmPool {
     /** {@code static}: agents on VMs made elsewhere, listed in {@code LOGINRELAY_STATIC_AGENTS}. */
@@ -60,46 +64,64 @@ public final class FixedVmPool implements VmPool {
                 throw new IllegalArgumentException("LOGINRELAY_STATIC_SESSIONS_PER_AGENT must be a whole number of "
                     + "sessions (0: no limit), not '" + perAgent + "'");
             }
-            return new FixedVmPool(FixedAgent.parse(spec), ctx.agents(), capacity);
+            List<FixedAgent> agents = FixedAgent.parse(spec);
+            AgentSlots slots = ctx.slots() == null ? AgentSlots.inMemory() : ctx.slots().get();
+            try {
+                return new FixedVmPool(agents, ctx.agents(), capacity, slots, ctx.vertx());
+            } catch (RuntimeException e) {
+                slots.close();
+                throw e;
+            }
         }
     }
 
     private static final Logger log = LoggerFactory.getLogger(FixedVmPool.class);
     private static final Duration CATALOG_TTL = Duration.ofMinutes(5);
-    /** {@link #reserve}: every agent left to try is at its capacity. */
-    private static final int FULL = -2;
+    /** How often the first waiting session looks for a slot another replica freed. */
+    static final Duration POLL = Duration.ofMillis(500);
 
     private final List<AgentHandle> agents;
-    private final int[] handedOut;
-    private final int[] capacity;
-    /** Sessions waiting for a slot, first asked first served. */
-    private final java.util.ArrayDeque<Promise<Void>> waiting = new java.util.ArrayDeque<>();
+    private final AgentSlots slots;
+    private final SlotQueue queue;
+    private final Placement placement;
+    /**
+     * The sessions this replica placed, by agent index, oldest first: what a release naming no session frees. Found
+     * ones are left out: a replica that only relays a callback would otherwise keep them forever.
+     */
+    private final Map<UUID, Integer> here = new LinkedHashMap<>();
     private final AgentClient client;
     private final boolean ownsClient;
     private final CachedFuture<JsonObject> catalog;
-    private int next;
 
     /** Reads every agent's token file (blocking, at startup): a missing one fails here, naming the agent. */
     public FixedVmPool(Vertx vertx, List<FixedAgent> agents) {
-        this(agents, new AgentClient(vertx, Duration.ofSeconds(5)), true);
+        this(agents, new AgentClient(vertx, Duration.ofSeconds(5)), true, 0, AgentSlots.inMemory(), vertx);
     }
 
     public FixedVmPool(List<FixedAgent> agents, AgentClient client) {
         this(agents, client, 0);
     }
 
-    /** {@code perAgent}: the capacity of an agent that names none (0: no limit). */
+    /** {@code perAgent}: the capacity of an agent that names none (0: no limit). Counts in this process only. */
     public FixedVmPool(List<FixedAgent> agents, AgentClient client, int perAgent) {
-        this(agents, client, false, perAgent);
+        this(agents, client, false, perAgent, AgentSlots.inMemory(), null);
     }
 
-    private FixedVmPool(List<FixedAgent> agents, AgentClient client, boolean ownsClient) {
-        this(agents, client, ownsClient, 0);
+    /**
+     * Counts in {@code slots}, which the pool closes; {@code vertx} runs the poll for slots freed elsewhere (required
+     * when the slots are {@linkplain AgentSlots#shared() shared}).
+     */
+    public FixedVmPool(List<FixedAgent> agents, AgentClient client, int perAgent, AgentSlots slots, Vertx vertx) {
+        this(agents, client, false, perAgent, slots, vertx);
     }
 
-    private FixedVmPool(List<FixedAgent> agents, AgentClient client, boolean ownsClient, int perAgent) {
+    private FixedVmPool(List<FixedAgent> agents, AgentClient client, boolean ownsClient, int perAgent,
+                        AgentSlots slots, Vertx vertx) {
         if (agents.isEmpty()) {
             throw new IllegalArgumentException("the static VM provider needs at least one agent");
+        }
+        if (slots.shared() && vertx == null) {
+            throw new IllegalArgumentException("shared slots need a Vert.x to poll for slots freed elsewhere");
         }
         List<AgentHandle> handles = new ArrayList<>();
         for (FixedAgent a : agents) {
@@ -112,9 +134,11 @@ public final class FixedVmPool implements VmPool {
             }
         }
         this.agents = List.copyOf(handles);
-        this.handedOut = new int[handles.size()];
-        this.capacity = agents.stream().mapToInt(a -> a.capacity() > 0 ? a.capacity()
+        int[] capacity = agents.stream().mapToInt(a -> a.capacity() > 0 ? a.capacity()
             : perAgent > 0 ? perAgent : Integer.MAX_VALUE).toArray();
+        this.slots = slots;
+        this.queue = new SlotQueue(slots.shared() ? vertx : null, POLL);
+        this.placement = new Placement(handles.stream().map(AgentHandle::agentId).toList(), capacity, slots, queue);
         this.client = client;
         this.ownsClient = ownsClient;
         this.catalog = new CachedFuture<>(CATALOG_TTL, () -> doctor(0, new ArrayList<>()));
@@ -130,115 +154,80 @@ public final class FixedVmPool implements VmPool {
         return "static";
     }
 
+    /** A session that asks for an agent holds none: a slot an earlier try left (a crash before placing) goes first. */
     @Override
     public Future<AgentHandle> acquire(UUID sessionId) {
-        return tryNext(sessionId, new HashSet<>(), new ArrayList<>(), false);
+        long ticket = queue.ticket();
+        return slots.release(sessionId).compose(v -> place(sessionId, ticket, new HashSet<>(), new ArrayList<>()));
     }
 
-    private Future<AgentHandle> tryNext(UUID sessionId, Set<Integer> tried, List<String> why, boolean woken) {
-        int i = reserve(tried);
-        if (i == FULL) {
-            Promise<Void> slot = Promise.promise();
-            synchronized (this) {
-                if (woken) {
-                    waiting.addFirst(slot); // it was first in line and keeps its place
-                } else {
-                    waiting.add(slot);
+    /** Claims a slot in this replica's turn, then checks the agent with the turn passed on. */
+    private Future<AgentHandle> place(UUID sessionId, long ticket, Set<Integer> tried, List<String> why) {
+        return placement.claim(sessionId, ticket, tried).compose(i -> {
+            if (i < 0) {
+                return Future.failedFuture(new ApiException(ErrorCode.AGENT_UNAVAILABLE, "none of the "
+                    + agents.size() + " static agents answers /health: " + String.join("; ", why)));
+            }
+            AgentHandle a = agents.get(i);
+            return client.health(a).map(ok -> {
+                synchronized (this) {
+                    here.put(sessionId, i);
                 }
-            }
-            log.info("session={} waits for a slot: every static agent that answers is at its capacity", sessionId);
-            // Agents that did not answer are tried again: one may be back by then.
-            return slot.future().compose(v -> tryNext(sessionId, new HashSet<>(), new ArrayList<>(), true));
-        }
-        if (i < 0) {
-            return Future.failedFuture(new ApiException(ErrorCode.AGENT_UNAVAILABLE, "none of the " + agents.size()
-                + " static agents answers /health: " + String.join("; ", why)));
-        }
-        AgentHandle a = agents.get(i);
-        return client.health(a).map(ok -> {
-            log.info("session={} placed on agent={} ({} sessions there)", sessionId, a.agentId(), count(i));
-            return a;
-        }).recover(e -> {
-            unreserve(i, false); // that slot was never used: nobody waits for it
-            log.warn("session={} skipping agent={}: {}", sessionId, a.agentId(), e.getMessage());
-            why.add(a.agentId() + ": " + e.getMessage());
-            tried.add(i);
-            return tryNext(sessionId, tried, why, woken);
+                log.info("session={} placed on agent={}", sessionId, a.agentId());
+                return a;
+            }).recover(e -> {
+                log.warn("session={} skipping agent={}: {}", sessionId, a.agentId(), e.getMessage());
+                why.add(a.agentId() + ": " + e.getMessage());
+                tried.add(i);
+                // That slot was never used: it goes back without waking anyone, and this session keeps its place.
+                return slots.release(sessionId).compose(v -> place(sessionId, ticket, tried, why));
+            });
         });
-    }
-
-    /**
-     * Takes a slot on the untried agent with room and the fewest sessions, the first from the round-robin cursor on
-     * ties; {@link #FULL} when every untried agent is at its capacity, -1 when none is left to try.
-     */
-    private synchronized int reserve(Set<Integer> tried) {
-        int best = -1;
-        boolean full = false;
-        for (int k = 0; k < agents.size(); k++) {
-            int i = (next + k) % agents.size();
-            if (tried.contains(i)) {
-                continue;
-            }
-            if (handedOut[i] >= capacity[i]) {
-                full = true;
-            } else if (best < 0 || handedOut[i] < handedOut[best]) {
-                best = i;
-            }
-        }
-        if (best >= 0) {
-            handedOut[best]++;
-            next = (best + 1) % agents.size();
-            return best;
-        }
-        return full ? FULL : -1;
-    }
-
-    /** Gives a slot back; with {@code wake}, the session waiting longest for one tries again. */
-    private void unreserve(int i, boolean wake) {
-        Promise<Void> first;
-        synchronized (this) {
-            handedOut[i] = Math.max(0, handedOut[i] - 1);
-            first = wake ? waiting.poll() : null;
-        }
-        if (first != null) {
-            first.complete();
-        }
-    }
-
-    private synchronized int count(int i) {
-        return handedOut[i];
     }
 
     /** Agents {@code idle} (no session) and {@code busy}, {@code sessions} served, sessions {@code waiting}. */
     @Override
-    public synchronized java.util.Map<String, Integer> capacity() {
-        int idle = 0;
-        int sessions = 0;
-        for (int n : handedOut) {
-            idle += n == 0 ? 1 : 0;
-            sessions += n;
-        }
-        return java.util.Map.of("idle", idle, "busy", agents.size() - idle, "sessions", sessions,
-            "waiting", waiting.size());
+    public Map<String, Integer> capacity() {
+        Map<String, Integer> load = load();
+        int idle = (int) load.values().stream().filter(n -> n == 0).count();
+        int sessions = load.values().stream().mapToInt(Integer::intValue).sum();
+        return Map.of("idle", idle, "busy", agents.size() - idle, "sessions", sessions, "waiting", queue.size());
     }
 
-    /** How many sessions each agent has, by agent id (for logs and tests). */
-    public synchronized java.util.Map<String, Integer> load() {
-        java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < agents.size(); i++) {
-            m.put(agents.get(i).agentId(), handedOut[i]);
+    /** How many sessions each agent has (on every replica sharing the slots), by agent id, as last read. */
+    public Map<String, Integer> load() {
+        Map<String, Integer> known = slots.known();
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (AgentHandle a : agents) {
+            m.put(a.agentId(), known.getOrDefault(a.agentId(), 0));
         }
         return m;
     }
 
+    /** Frees the slot of the oldest session this replica placed on the agent (prefer the form naming the session). */
     @Override
     public Future<Void> release(AgentHandle handle) {
-        int i = indexOf(handle.agentId());
-        if (i < 0) {
+        UUID oldest = null;
+        synchronized (this) {
+            for (Map.Entry<UUID, Integer> e : here.entrySet()) {
+                if (agents.get(e.getValue()).agentId().equals(handle.agentId())) {
+                    oldest = e.getKey();
+                    break;
+                }
+            }
+        }
+        return oldest == null ? Future.succeededFuture() : release(handle, oldest);
+    }
+
+    @Override
+    public Future<Void> release(AgentHandle handle, UUID sessionId) {
+        if (indexOf(handle.agentId()) < 0) {
             return Future.failedFuture(new IllegalArgumentException("not a static agent: " + handle.agentId()));
         }
-        unreserve(i, true);
-        return Future.succeededFuture();
+        synchronized (this) {
+            here.remove(sessionId);
+        }
+        return slots.release(sessionId).onSuccess(v -> queue.freed());
     }
 
     /** Every agent is this provider's (all replicas share the list): one not found after a restart is lost. */
@@ -247,21 +236,34 @@ public final class FixedVmPool implements VmPool {
         return Future.succeededFuture(id -> true);
     }
 
+    /** The agent if it answers; counts nothing (no session is named): see {@link #find(String, UUID)}. */
     @Override
     public Future<Optional<AgentHandle>> find(String agentId) {
+        return find(agentId, null);
+    }
+
+    /** The agent if it answers, its slot held for the session (once, however often it is found). */
+    @Override
+    public Future<Optional<AgentHandle>> find(String agentId, UUID sessionId) {
         int i = indexOf(agentId);
         if (i < 0) {
             return Future.succeededFuture(Optional.empty());
         }
         AgentHandle a = agents.get(i);
-        return client.health(a).map(ok -> {
-            synchronized (this) {
-                handedOut[i]++;
-            }
-            return Optional.of(a);
-        }).otherwise(e -> Optional.empty());
+        return client.health(a).compose(ok -> sessionId == null ? Future.<Void>succeededFuture()
+                : slots.adopt(agentId, sessionId).recover(e -> {
+                    // The agent answers: the session runs there whether or not it could be counted.
+                    log.warn("session={} agent={} slot not recorded: {}", sessionId, agentId, e.getMessage());
+                    return Future.succeededFuture();
+                }))
+            .map(v -> Optional.of(a)).otherwise(e -> Optional.empty());
     }
 
+    /** At start, frees the slots of sessions that ended while no replica was there to release them. */
+    @Override
+    public void warm() {
+        placement.sweep();
+    }
     /** The doctor report of the first agent that answers, shaped like the local provider's. */
     @Override
     public Future<JsonObject> providers() {
@@ -291,6 +293,7 @@ public final class FixedVmPool implements VmPool {
 
     @Override
     public void close() {
+        slots.close();
         if (ownsClient) {
             client.close();
         }
