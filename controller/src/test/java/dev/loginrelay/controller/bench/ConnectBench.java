@@ -63,6 +63,9 @@ public final class ConnectBench {
         int burst = args.length > 3 ? Integer.parseInt(args[3]) : 100;
         String burstProvider = args.length > 4 ? args[4] : "claude";
         Path dir = Files.createTempDirectory(Path.of(System.getProperty("user.dir")), "connect-bench");
+        // As a data dir the controller makes (0755 by the umask): passable for the per-login Unix users an agent
+        // running as root makes by default (a 0700 temp dir would turn them off and measure something else).
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
             Map<String, String> env = new HashMap<>(Map.of("LOGINRELAY_HTTP_PORT", "0",
                 "LOGINRELAY_DATA_DIR", dir.resolve("data").toString(),
