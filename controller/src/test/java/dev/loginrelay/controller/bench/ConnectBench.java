@@ -84,6 +84,7 @@ public final class ConnectBench {
             System.out.printf("machine: %d cores, load %.1f, %s%n", Runtime.getRuntime().availableProcessors(),
                 Procs.loadAverage(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             api.awaitWarm(Duration.ofSeconds(60));
+            System.out.println("agents: " + agentMode(dir.resolve("data")));
             String netns = ScriptCli.ownNetns();
             ScriptCli bare = new ScriptCli(dir.resolve("bare"), cliBin, netns);
             api.ownLoopbackForBare = netns != null;
@@ -157,6 +158,24 @@ public final class ConnectBench {
             vms.close(); // first: a closed pool starts no more warm agents on a closing Vert.x
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
+    }
+
+    /** What the warm agent's log says about whose user the CLIs run as, and what it starts ahead. */
+    private static String agentMode(Path dataDir) throws IOException {
+        try (var dirs = Files.list(dataDir.resolve("agents"))) {
+            for (Path a : dirs.toList()) {
+                Path log = a.resolve("agent.out");
+                if (Files.exists(log)) {
+                    String text = Files.readString(log);
+                    String users = text.contains("runs as a throw-away Unix user") ? "each login's CLI as its own Unix user"
+                        : "CLIs as the agent's own user";
+                    int p = text.indexOf("prestart=");
+                    String ahead = p < 0 ? "" : text.substring(p, text.indexOf('\n', p));
+                    return users + "; " + ahead;
+                }
+            }
+        }
+        return "(no agent log)";
     }
 
     /** The public API as the product's backend calls it. */
