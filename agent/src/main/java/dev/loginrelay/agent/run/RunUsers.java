@@ -28,6 +28,9 @@ public final class RunUsers {
     /** Names are {@code lr} + 10 hex digits; the comment marks the agent process that made them. */
     private static final String PREFIX = "lr";
     private static final String COMMENT = "loginrelay run user, agent pid ";
+    /** The uids (and gids) run users get. */
+    static final int UID_MIN = 200_000;
+    static final int UID_MAX = 299_999;
     private static final List<Path> BIN = List.of(Path.of("/usr/sbin"), Path.of("/usr/bin"), Path.of("/sbin"),
         Path.of("/bin"));
 
@@ -123,11 +126,11 @@ public final class RunUsers {
             return null;
         }
         String name = PREFIX + HexFormat.of().formatHex(bytes(5));
-        synchronized (RunUsers.class) { // useradd takes /etc/passwd's lock: one at a time in this JVM
-            exec(List.of(tool("useradd"), "--system", "--user-group", "--no-create-home", "--home-dir",
-                sessionDir.resolve("home").toString(), "--shell", "/usr/sbin/nologin", "--comment",
-                COMMENT + ProcessHandle.current().pid(), name));
-        }
+        // A uid range of their own, far from people's and system accounts', with room for many logins at once.
+        passwd(List.of(tool("useradd"), "-K", "UID_MIN=" + UID_MIN, "-K", "UID_MAX=" + UID_MAX, "-K",
+            "GID_MIN=" + UID_MIN, "-K", "GID_MAX=" + UID_MAX, "--user-group", "--no-create-home", "--home-dir",
+            sessionDir.resolve("home").toString(), "--shell", "/usr/sbin/nologin", "--comment",
+            COMMENT + ProcessHandle.current().pid(), name));
         User u = new User(name, id("-u", name), id("-g", name));
         Path sessions = sessionDir.getParent();
         Files.setPosixFilePermissions(sessions, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
@@ -169,9 +172,7 @@ public final class RunUsers {
             if (sessionDir != null && Files.isDirectory(sessionDir)) {
                 reclaim(sessionDir);
             }
-            synchronized (RunUsers.class) {
-                exec(List.of(tool("userdel"), u.name()), 0, 6); // 6: no such user
-            }
+            passwd(List.of(tool("userdel"), u.name()), 0, 6); // 6: no such user
         } catch (IOException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -192,7 +193,8 @@ public final class RunUsers {
         try {
             for (String line : Files.readAllLines(Path.of("/etc/passwd"), StandardCharsets.UTF_8)) {
                 String[] f = line.split(":", -1);
-                if (f.length < 5 || !f[0].matches(PREFIX + "[0-9a-f]{10}") || !f[4].startsWith(COMMENT)) {
+                if (f.length < 5 || !f[0].matches(PREFIX + "[0-9a-f]{10}") || !f[4].startsWith(COMMENT)
+                    || Integer.parseInt(f[2]) < UID_MIN || Integer.parseInt(f[2]) > UID_MAX) {
                     continue;
                 }
                 long pid;
@@ -212,6 +214,29 @@ public final class RunUsers {
             log.warn("cannot sweep leftover run users: {}", e.getMessage());
         }
         return n;
+    }
+
+    /**
+     * useradd/userdel: one at a time in this JVM; other agents on the host may hold /etc/passwd's lock (exit 1 or
+     * 10, "cannot lock"), so those are tried again for up to 10 s.
+     */
+    private static void passwd(List<String> cmd, int... ok) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                synchronized (RunUsers.class) {
+                    exec(cmd, ok);
+                }
+                return;
+            } catch (IOException e) {
+                String m = String.valueOf(e.getMessage());
+                boolean locked = m.contains("cannot lock") || m.contains(" exited 10:") && m.contains("lock");
+                if (!locked || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(20 + RANDOM.nextInt(80));
+            }
+        }
     }
 
     private static int id(String flag, String name) throws IOException, InterruptedException {

@@ -84,7 +84,7 @@ class RunUsersLoginTest {
         Path home2 = agent.home("u-2");
         int uid1 = cliUid(home1);
         int uid2 = cliUid(home2);
-        assertThat(uid1).as("not root").isNotZero();
+        assertThat(uid1).as("in the run users' own range").isBetween(200_000, 299_999);
         assertThat(uid2).isNotZero().isNotEqualTo(uid1);
         assertThat(uidOf(home1)).as("HOME owned by its run's user").isEqualTo(uid1);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home1))).isEqualTo("rwx------");
@@ -123,6 +123,26 @@ class RunUsersLoginTest {
         assertThat(agent.post("/api/v1/runs/e-1/cancel", null).status()).isEqualTo(200);
         AgentFixture.awaitTrue(() -> processesOf(uid).isEmpty(), 10, "no process of the run's user left");
         AgentFixture.awaitTrue(() -> userName(uid).isEmpty(), 10, "the run's user deleted");
+    }
+
+    @Test
+    void anAgentsStartDeletesTheRunUsersADeadAgentLeft() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        String name = "lr" + "0123456789abcdef".substring(0, 10);
+        Result add = run("useradd", "-K", "UID_MIN=200000", "-K", "UID_MAX=299999", "-K", "GID_MIN=200000", "-K",
+            "GID_MAX=299999", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "--comment",
+            "loginrelay run user, agent pid " + gone.pid(), name);
+        assertThat(add.code()).as(add.out()).isZero();
+        AgentFixture next = new AgentFixture(root.resolve("next")).start(Map.of("LOGINRELAY_AGENT_RUN_AS", "users",
+            "LOGINRELAY_AGENT_CLI_PATH", clis.resolve("node_modules/.bin").toString()));
+        try {
+            AgentFixture.awaitTrue(() -> run("id", "-u", name).code() != 0, 10, "the dead agent's user " + name
+                + " deleted");
+        } finally {
+            next.close();
+            run("userdel", name);
+        }
     }
 
     @Test
@@ -224,10 +244,14 @@ class RunUsersLoginTest {
         }
     }
 
-    private static Result run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Result(p.waitFor(), out);
+    private static Result run(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Result(p.waitFor(), out);
+        } catch (IOException | InterruptedException e) {
+            return new Result(-1, e.toString());
+        }
     }
 
     private static Result asUser(int uid, String... cmd) throws Exception {
