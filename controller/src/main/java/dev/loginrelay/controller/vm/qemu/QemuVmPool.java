@@ -41,7 +41,9 @@ import java.util.regex.Pattern;
  * agent, reads its self-check and saves the booted VM as the golden memory snapshot; then each VM is a clone restored
  * from it, its kernel RNG reseeded and its agent re-keyed before use. In cold-boot mode each VM boots the image.
  * Each VM gets a fresh token; its agent is reachable on a 127.0.0.1 port only (qemu user-mode networking), and the
- * guest reaches out only as {@link QemuEgress} allows. {@link #release} kills qemu and deletes the VM's overlay.
+ * guest reaches out only as {@link QemuEgress} allows. Up to {@link QemuPoolConfig#warmVms()} VMs are kept made
+ * ahead ({@link WarmClones}), so a click is handed one that is ready. {@link #release} kills qemu and deletes the VM's
+ * overlay.
  */
 public final class QemuVmPool implements VmPool {
     /** {@code qemu}: a VM per session restored from the golden snapshot ({@code LOGINRELAY_QEMU_*}). */
