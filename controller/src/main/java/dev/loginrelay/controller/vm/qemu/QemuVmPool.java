@@ -63,6 +63,8 @@ public final class QemuVmPool implements VmPool {
     private static final Pattern VM_ID = Pattern.compile("qemu-[a-z0-9]{4,32}");
     private static final Duration CATALOG_TTL = Duration.ofMinutes(10);
     private static final Duration FOREVER = Duration.ofDays(365 * 100);
+    /** At most this long a refill waits for the VM just handed out to go quiet. */
+    private static final Duration REFILL_WAIT = Duration.ofSeconds(30);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Vertx vertx;
@@ -99,8 +101,9 @@ public final class QemuVmPool implements VmPool {
         this.baseMaker = new QemuBaseMaker(vertx, config, client, ready);
         this.base = new CachedFuture<>(FOREVER, baseMaker::prepare);
         this.catalog = new CachedFuture<>(CATALOG_TTL, this::doctor);
+        QemuQuiet quiet = new QemuQuiet(vertx, REFILL_WAIT);
         this.warm = new WarmClones(config.warmVms(), () -> base.get().compose(b -> make(b, null)), client::health,
-            this::destroyLater);
+            this::destroyLater, h -> settled(quiet, h));
     }
 
     @Override
@@ -128,7 +131,7 @@ public final class QemuVmPool implements VmPool {
                 .compose(w2 -> w2.isPresent() ? Future.succeededFuture(handedOut(sessionId, w2.get(), t0))
                     : make(b, sessionId).onSuccess(h -> {
                         live.put(h.agentId(), h);
-                        warm();
+                        warm.handedOut(h);
                     }));
         }));
     }
@@ -171,7 +174,13 @@ public final class QemuVmPool implements VmPool {
                 h.baseUrl(), ms(System.nanoTime() - t0), b.accel()));
     }
 
-    /** Makes VMs in the background until {@code LOGINRELAY_QEMU_WARM_VMS} are idle (the first call prepares the base). */
+    private Future<Void> settled(QemuQuiet quiet, AgentHandle h) {
+        long t0 = System.nanoTime();
+        return quiet.await(config.vmDir(h.agentId())).onSuccess(v -> log.info("vm={} settled {} ms after its "
+            + "hand-out; the warm VMs may be refilled", h.agentId(), ms(System.nanoTime() - t0)));
+    }
+
+    /** Makes VMs in the background until {@code LOGINRELAY_QEMU_WARM_VMS} are idle (the first call prepares it). */
     @Override
     public void warm() {
         if (!closed && !draining) {

@@ -17,8 +17,10 @@ import java.util.function.Supplier;
  * The VMs made ahead of the clicks: up to {@code target} idle ones, fully prepared (restored, reseeded and re-keyed
  * to their own token), made one at a time in the background (two restores side by side are slower than one after
  * the other on a small host) and handed out oldest first. A VM that no longer answers {@code check} when a click
- * comes is dropped and the next one taken. After a failed make nothing is retried until the next hand-out asks for
- * a refill, so a broken image does not restore in a loop. Thread-safe.
+ * comes is dropped and the next one taken. The refill after a hand-out waits for {@code settle} (the VM handed out
+ * no longer needs the host's CPU to itself); a click that finds no VM idle starts one at once. After a failed make
+ * nothing is retried until the next hand-out asks for a refill, so a broken image does not restore in a loop.
+ * Thread-safe.
  */
 final class WarmClones {
     private static final Logger log = LoggerFactory.getLogger(WarmClones.class);
@@ -27,6 +29,7 @@ final class WarmClones {
     private final Supplier<Future<AgentHandle>> make;
     private final Function<AgentHandle, Future<?>> check;
     private final Consumer<AgentHandle> drop;
+    private final Function<AgentHandle, Future<?>> settle;
     private final Deque<AgentHandle> idle = new ArrayDeque<>();
     /** The make in flight, if any. */
     private Future<AgentHandle> making;
@@ -35,10 +38,11 @@ final class WarmClones {
     /**
      * @param make  makes one VM ready for a session (it fails when the pool stops meanwhile)
      * @param check succeeds when an idle VM still answers
-     * @param drop  destroys a VM that is no longer wanted (dead, or made after {@link #stop}); must not block
+     * @param drop   destroys a VM that is no longer wanted (dead, or made after {@link #stop}); must not block
+     * @param settle completes when a VM just handed out leaves the host's CPU to a refill
      */
     WarmClones(int target, Supplier<Future<AgentHandle>> make, Function<AgentHandle, Future<?>> check,
-               Consumer<AgentHandle> drop) {
+               Consumer<AgentHandle> drop, Function<AgentHandle, Future<?>> settle) {
         if (target < 0) {
             throw new IllegalArgumentException("warm VMs cannot be less than 0, not " + target);
         }
@@ -46,6 +50,7 @@ final class WarmClones {
         this.make = make;
         this.check = check;
         this.drop = drop;
+        this.settle = settle;
     }
 
     /** Starts making one VM when fewer than {@code target} are idle or being made, and none is being made. */
@@ -79,7 +84,8 @@ final class WarmClones {
     }
 
     /**
-     * The oldest idle VM that still answers, if any (those that do not are dropped); a refill starts either way.
+     * The oldest idle VM that still answers, if any (those that do not are dropped, and then a refill starts at
+     * once); a VM taken is {@link #handedOut}.
      */
     Future<Optional<AgentHandle>> take() {
         AgentHandle h;
@@ -91,13 +97,20 @@ final class WarmClones {
             return Future.succeededFuture(Optional.empty());
         }
         return check.apply(h).<Optional<AgentHandle>>map(ok -> {
-            fill();
+            handedOut(h);
             return Optional.of(h);
         }).recover(e -> {
             log.warn("vm={} stopped answering while warm ({}); dropping it", h.agentId(), e.getMessage());
             drop.accept(h);
             return take();
         });
+    }
+
+    /** A VM went to a session (taken here, or made for it): the refill starts once it {@code settle}s. */
+    void handedOut(AgentHandle h) {
+        if (target > 0) {
+            settle.apply(h).onComplete(ar -> fill());
+        }
     }
 
     /** The make in flight, if any: a click that finds no idle VM waits for it rather than racing it. */
@@ -121,8 +134,4 @@ final class WarmClones {
         return making == null ? 0 : 1;
     }
 
-    /** Whether {@code vmId} is one of the idle VMs. */
-    synchronized boolean holds(String vmId) {
-        return idle.stream().anyMatch(h -> h.agentId().equals(vmId));
-    }
 }

@@ -20,6 +20,8 @@ class WarmClonesTest {
     private final List<Promise<AgentHandle>> makes = new ArrayList<>();
     private final Set<String> dead = new HashSet<>();
     private final List<String> dropped = new ArrayList<>();
+    /** Completed by the test to let the refill after a hand-out start; null = at once. */
+    private Promise<Void> settled;
 
     private WarmClones clones(int target) {
         return new WarmClones(target, () -> {
@@ -27,7 +29,8 @@ class WarmClonesTest {
             makes.add(p);
             return p.future();
         }, h -> dead.contains(h.agentId()) ? Future.failedFuture("connection refused")
-            : Future.succeededFuture(), h -> dropped.add(h.agentId()));
+            : Future.succeededFuture(), h -> dropped.add(h.agentId()),
+            h -> settled == null ? Future.succeededFuture() : settled.future());
     }
 
     private void finish(int make, String vmId) {
@@ -69,8 +72,30 @@ class WarmClonesTest {
         assertThat(w.inFlight()).isPresent();
         assertThat(taken(w)).as("nothing idle while the refill runs").isEmpty();
         finish(1, "qemu-bbbb");
-        assertThat(w.holds("qemu-bbbb")).isTrue();
         assertThat(w.inFlight()).isEmpty();
+        assertThat(taken(w)).map(AgentHandle::agentId).contains("qemu-bbbb");
+    }
+
+    @Test
+    void theRefillWaitsForTheVmHandedOutToSettleUnlessAClickFindsNoneIdle() {
+        WarmClones w = clones(1);
+        w.fill();
+        finish(0, "qemu-aaaa");
+        settled = Promise.promise();
+        assertThat(taken(w)).map(AgentHandle::agentId).contains("qemu-aaaa");
+        assertThat(makes).as("no refill while the VM handed out is busy").hasSize(1);
+        assertThat(w.starting()).isZero();
+        settled.complete();
+        assertThat(makes).as("the refill once it settled").hasSize(2);
+
+        finish(1, "qemu-bbbb");
+        settled = Promise.promise();
+        assertThat(taken(w)).isPresent();
+        assertThat(makes).hasSize(2);
+        assertThat(taken(w)).as("a second click finds none idle").isEmpty();
+        assertThat(makes).as("and starts one at once").hasSize(3);
+        settled.complete();
+        assertThat(makes).as("one make at a time").hasSize(3);
     }
 
     @Test
