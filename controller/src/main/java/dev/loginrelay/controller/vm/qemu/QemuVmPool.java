@@ -30,8 +30,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -113,7 +111,7 @@ public final class QemuVmPool implements VmPool {
 
     /**
      * A warm VM when one is idle and still answers (the click waits for no restore), else the warm one being made,
-     * else one made now; either way the warm capacity is refilled in the background.
+     * else one made now; either way the warm VMs are refilled in the background once the VM handed out is quiet.
      */
     @Override
     public Future<AgentHandle> acquire(UUID sessionId) {
