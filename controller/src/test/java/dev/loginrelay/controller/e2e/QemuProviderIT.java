@@ -1,12 +1,17 @@
 package dev.loginrelay.controller.e2e;
 
 import java.time.Duration;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.loginrelay.agent.testing.CapturedLogs;
 import dev.loginrelay.agent.testing.Poll;
 import dev.loginrelay.agent.testing.fakes.FakeBrowser;
 import dev.loginrelay.agent.testing.fakes.FakeCodexIssuer;
 import dev.loginrelay.agent.testing.net.FakeInternet;
 import dev.loginrelay.controller.store.DbConfig;
 import dev.loginrelay.controller.testing.ControllerFixture;
+import dev.loginrelay.controller.vm.qemu.QemuVmPool;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -17,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
@@ -111,6 +117,7 @@ class QemuProviderIT {
         c.env.put("LOGINRELAY_QEMU_EGRESS", "10.0.2.100:80=127.0.0.1:" + port(issuer.baseUrl())
             + ",10.0.2.101:3128=127.0.0.1:" + port(net.proxy().url()));
         c.env.put("LOGINRELAY_AGENT_LOST_SECONDS", "60");
+        c.env.put("LOGINRELAY_QEMU_WARM_VMS", "0"); // each VM restored at its click; the warm test sets 1
         return c;
     }
 
@@ -146,6 +153,79 @@ class QemuProviderIT {
 
     @Test
     @Order(2)
+    void aSessionCreatedWhileAWarmCloneIsIdleIsServedByItAndNoWarmCloneOutlivesTheController() throws Exception {
+        ListAppender<ILoggingEvent> logs = new CapturedLogs();
+        logs.start();
+        Logger pool = (Logger) LoggerFactory.getLogger(QemuVmPool.class);
+        pool.addAppender(logs);
+        ControllerFixture c = restoring(dir.resolve("cw"));
+        c.env.put("LOGINRELAY_QEMU_WARM_VMS", "1");
+        try (c) {
+            c.start();
+            Poll.until(Duration.ofSeconds(300), "a clone is restored ahead", () -> idleVms(c) == 1);
+            List<String> warmBefore = vmIds();
+            assertThat(warmBefore).as("the one warm clone").hasSize(1);
+            String warm = warmBefore.get(0);
+
+            long t0 = System.nanoTime();
+            JsonObject created = c.create("codex-device-vm", "vm-user-warm");
+            String id = created.getString("id");
+            String vmId = Poll.until(Duration.ofSeconds(300), "the session is placed on a VM", () -> c.call("GET",
+                "/api/v1/auth-sessions/" + id, null, ControllerFixture.OPERATOR).json().getString("agentId"),
+                v -> v != null);
+            long placedMs = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(vmId).as("the session got the clone that was warm before it was created").isEqualTo(warm);
+            Poll.until(Duration.ofSeconds(60), "the warm clone counts as taken", () -> idleVms(c) == 0);
+            long t1 = System.nanoTime();
+            Poll.until(Duration.ofSeconds(300), "a new clone is restored ahead", () -> idleVms(c) == 1);
+            long refillMs = (System.nanoTime() - t1) / 1_000_000;
+            assertThat(placedMs).as("placed on the warm clone in %d ms; the refill's restore took at least %d ms",
+                placedMs, refillMs).isLessThan(refillMs);
+
+            JsonObject ready = c.awaitSession(id, created.getString("sessionToken"), v -> v.getBoolean("terminal"),
+                600);
+            assertThat(ready.getString("status")).as(ready.encode()).isEqualTo("ready");
+            awaitGone(vms.resolve(vmId), 60);
+            List<String> refilled = vmIds();
+            assertThat(refilled).as("only the refill is left").hasSize(1).doesNotContain(warm);
+            long refillPid = qemuPid(refilled.get(0));
+            assertThat(logs.list.stream().map(ILoggingEvent::getFormattedMessage))
+                .anyMatch(m -> m.matches("session=" + id + " vm=" + warm + " warm clone handed out in \\d+ ms"));
+            logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("handed out") || m.contains(" restored to agent ready"))
+                .forEach(m -> System.out.println("QemuProviderIT warm: " + m));
+
+            c.shutDown();
+            assertThat(ProcessHandle.of(refillPid).map(ProcessHandle::isAlive).orElse(false))
+                .as("the idle clone's qemu is stopped with the controller").isFalse();
+            assertThat(vmIds()).isEmpty();
+        } finally {
+            pool.detachAppender(logs);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aWarmCloneLeftByAKilledControllerIsDestroyedAtTheNextStart() throws Exception {
+        ControllerFixture first = restoring(dir.resolve("cw2"));
+        first.env.put("LOGINRELAY_QEMU_WARM_VMS", "1");
+        first.start();
+        Poll.until(Duration.ofSeconds(300), "a clone is restored ahead", () -> idleVms(first) == 1);
+        String left = vmIds().get(0);
+        long pid = qemuPid(left);
+        first.stopKeepingAgents();
+        assertThat(ProcessHandle.of(pid)).as("a killed controller leaves its warm clone running").isPresent();
+
+        try (ControllerFixture second = restoring(dir.resolve("cw3"))) {
+            second.startOn(first.database());
+            assertThat(vms.resolve(left)).as("no session owns it: destroyed at start").doesNotExist();
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            assertThat(goldenBases()).as("the golden snapshot stays").hasSize(1);
+        }
+    }
+
+    @Test
+    @Order(4)
     void theRealCodexBrowserLoginInACloneTakesTheUsersCallbackThroughTheController() throws Exception {
         try (ControllerFixture c = restoring(dir.resolve("c1b")).start()) {
             net.idp().email("vm.browser@example.com").codex().plan("team");
@@ -173,7 +253,7 @@ class QemuProviderIT {
     }
 
     @Test
-    @Order(3)
+    @Order(5)
     void twoSessionsAtOnceGetTwoClones() throws Exception {
         try (ControllerFixture c = restoring(dir.resolve("c2b")).start()) {
             JsonObject a = c.create("codex-device-vm", "vm-user-a");
@@ -195,7 +275,7 @@ class QemuProviderIT {
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void theGuestReachesOnlyTheForwardedEndpoint() throws Exception {
         try (ControllerFixture c = restoring(dir.resolve("c2")).start()) {
             int before = issuer.requests().size();
@@ -210,7 +290,7 @@ class QemuProviderIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void aRestartedControllerFindsTheVmAndTheLoginCompletesThere() throws Exception {
         Waiting w = waitingLoginThenControllerStopped("c3", "vm-user-3");
         assertThat(vms.resolve(w.vmId())).as("the VM outlives the controller").isDirectory();
@@ -225,7 +305,7 @@ class QemuProviderIT {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void aVmThatDiedWhileTheControllerWasDownFailsItsSessionAtRestart() throws Exception {
         Waiting w = waitingLoginThenControllerStopped("c4", "vm-user-4");
         long pid = Long.parseLong(Files.readString(vms.resolve(w.vmId()).resolve("qemu.pid")).strip());
@@ -245,7 +325,7 @@ class QemuProviderIT {
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void aColdBootedVmWithNoEgressRunsTheShippedProviderWhichCannotGetOut() throws Exception {
         ControllerFixture c = new ControllerFixture(dir.resolve("c5"));
         c.startSeconds(START_SECONDS);
@@ -254,6 +334,7 @@ class QemuProviderIT {
         c.env.put("LOGINRELAY_QEMU_WORK_DIR", dir.resolve("vms-cold").toString());
         c.env.put("LOGINRELAY_QEMU_RESTORE", "false");
         c.env.put("LOGINRELAY_QEMU_EGRESS", "none");
+        c.env.put("LOGINRELAY_QEMU_WARM_VMS", "0");
         c.env.put("LOGINRELAY_AGENT_LOST_SECONDS", "60");
         try (c) {
             c.start();
@@ -293,6 +374,27 @@ class QemuProviderIT {
         try (Stream<Path> s = Files.list(vms.resolve("golden"))) {
             return s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}")).toList();
         }
+    }
+
+    /** The VMs (clones) under the work dir now, by id. */
+    private static List<String> vmIds() throws IOException {
+        try (Stream<Path> s = Files.list(vms)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("qemu-")).sorted().toList();
+        }
+    }
+
+    private static long qemuPid(String vmId) throws IOException {
+        return Long.parseLong(Files.readString(vms.resolve(vmId).resolve("qemu.pid")).strip());
+    }
+
+    /** {@code loginrelay_pool_agents{state="idle"}} from the controller's /metrics: warm clones nobody took. */
+    private static int idleVms(ControllerFixture c) throws Exception {
+        for (String line : c.call("GET", "/metrics", null, null).body().split("\n")) {
+            if (line.startsWith("loginrelay_pool_agents{") && line.contains("state=\"idle\"")) {
+                return (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no loginrelay_pool_agents{state=\"idle\"} in /metrics");
     }
 
     private static void awaitGone(Path vmDir, int seconds) throws Exception {

@@ -157,6 +157,17 @@ public final class ControllerFixture implements AutoCloseable {
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * Stops the controller as its shutdown hook does ({@code ControllerMain}): what the VM pool keeps ahead for no
+     * session is stopped, the agents of sessions in flight keep running.
+     */
+    public void shutDown() throws Exception {
+        vms.stopIdle();
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        vms = null;
+        vertx = null;
+    }
+
     /** The controller's address for {@code path}, e.g. a page a browser opens. */
     public String url(String path) {
         return "http://127.0.0.1:" + controller.port() + path;

@@ -24,9 +24,13 @@ import java.util.Objects;
  * @param startTimeout boot (or restore) until the agent answers
  * @param qemu         {@code qemu-system-x86_64}
  * @param qemuImg      {@code qemu-img}
+ * @param warmVms      VMs kept made ahead of the clicks (restored, reseeded and re-keyed, or cold-booted), so a
+ *                     click takes one that is ready instead of waiting for a restore; 0 = each VM is made at its
+ *                     click
  */
 public record QemuPoolConfig(Path imageDir, Path workDir, boolean restore, Path providersDir, QemuEgress egress,
-                           String accel, int memMb, int cpus, Duration startTimeout, Path qemu, Path qemuImg) {
+                           String accel, int memMb, int cpus, Duration startTimeout, Path qemu, Path qemuImg,
+                           int warmVms) {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(15);
 
     public QemuPoolConfig {
@@ -48,13 +52,17 @@ public record QemuPoolConfig(Path imageDir, Path workDir, boolean restore, Path 
         }
         Objects.requireNonNull(qemu, "qemu");
         Objects.requireNonNull(qemuImg, "qemuImg");
+        if (warmVms < 0) {
+            throw new IllegalArgumentException("LOGINRELAY_QEMU_WARM_VMS cannot be less than 0, not " + warmVms);
+        }
     }
 
     /**
      * {@code LOGINRELAY_QEMU_IMAGE_DIR} (required), {@code _WORK_DIR} (default {@code <dataDir>/vms}),
      * {@code _RESTORE} (true), {@code _PROVIDERS_DIR}, {@code _EGRESS} (nat), {@code _ACCEL} (auto), {@code _MEM_MB}
-     * (1536), {@code _CPUS} (2), {@code _START_TIMEOUT_SECONDS} (900), {@code _BIN}, {@code _IMG_BIN}. Checks the
-     * files exist (blocking, at startup).
+     * (1536), {@code _CPUS} (2), {@code _START_TIMEOUT_SECONDS} (900), {@code _BIN}, {@code _IMG_BIN},
+     * {@code _WARM_VMS} (1 in restore mode, where one VM kept ready costs its memory; 0 with cold boots, where it
+     * would also cost a boot's minutes of CPU at each start). Checks the files exist (blocking, at startup).
      */
     public static QemuPoolConfig fromEnv(Map<String, String> env, Path dataDir) {
         String image = env.get("LOGINRELAY_QEMU_IMAGE_DIR");
@@ -76,14 +84,16 @@ public record QemuPoolConfig(Path imageDir, Path workDir, boolean restore, Path 
         }
         String work = env.get("LOGINRELAY_QEMU_WORK_DIR");
         String accel = env.getOrDefault("LOGINRELAY_QEMU_ACCEL", "auto");
+        boolean restore = bool(env, "LOGINRELAY_QEMU_RESTORE", true);
         return new QemuPoolConfig(imageDir, work == null || work.isBlank() ? dataDir.resolve("vms")
-            : Path.of(work.strip()), bool(env, "LOGINRELAY_QEMU_RESTORE", true), providersDir,
+            : Path.of(work.strip()), restore, providersDir,
             QemuEgress.parse(env.get("LOGINRELAY_QEMU_EGRESS")), accel.isBlank() ? "auto" : accel.strip(),
             integer(env, "LOGINRELAY_QEMU_MEM_MB", 1536), integer(env, "LOGINRELAY_QEMU_CPUS", 2),
             Duration.ofSeconds(integer(env, "LOGINRELAY_QEMU_START_TIMEOUT_SECONDS",
                 (int) DEFAULT_START_TIMEOUT.toSeconds())),
             Path.of(env.getOrDefault("LOGINRELAY_QEMU_BIN", "qemu-system-x86_64")),
-            Path.of(env.getOrDefault("LOGINRELAY_QEMU_IMG_BIN", "qemu-img")));
+            Path.of(env.getOrDefault("LOGINRELAY_QEMU_IMG_BIN", "qemu-img")),
+            count(env, "LOGINRELAY_QEMU_WARM_VMS", restore ? 1 : 0));
     }
 
     /** A VM's directory. */
@@ -101,6 +111,23 @@ public record QemuPoolConfig(Path imageDir, Path workDir, boolean restore, Path 
             case "false" -> false;
             default -> throw new IllegalArgumentException(key + " must be true or false, not '" + v + "'");
         };
+    }
+
+    /** A whole number of at least 0. */
+    private static int count(Map<String, String> env, String key, int def) {
+        String v = env.get(key);
+        if (v == null || v.isBlank()) {
+            return def;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException(key + " must be a whole number of at least 0, not '" + v + "'");
     }
 
     private static int integer(Map<String, String> env, String key, int def) {

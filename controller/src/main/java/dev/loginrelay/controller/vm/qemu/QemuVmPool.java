@@ -22,14 +22,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -39,7 +39,9 @@ import java.util.regex.Pattern;
  * agent, reads its self-check and saves the booted VM as the golden memory snapshot; then each VM is a clone restored
  * from it, its kernel RNG reseeded and its agent re-keyed before use. In cold-boot mode each VM boots the image.
  * Each VM gets a fresh token; its agent is reachable on a 127.0.0.1 port only (qemu user-mode networking), and the
- * guest reaches out only as {@link QemuEgress} allows. {@link #release} kills qemu and deletes the VM's overlay.
+ * guest reaches out only as {@link QemuEgress} allows. Up to {@link QemuPoolConfig#warmVms()} VMs are kept made
+ * ahead ({@link WarmClones}), so a click is handed one that is ready. {@link #release} kills qemu and deletes the VM's
+ * overlay.
  */
 public final class QemuVmPool implements VmPool {
     /** {@code qemu}: a VM per session restored from the golden snapshot ({@code LOGINRELAY_QEMU_*}). */
@@ -55,12 +57,12 @@ public final class QemuVmPool implements VmPool {
         }
     }
 
-    /** The golden VM's self-check: each pinned CLI started once; minutes under software emulation (tcg). */
-    private static final Duration GOLDEN_DOCTOR = Duration.ofMinutes(5);
     private static final Logger log = LoggerFactory.getLogger(QemuVmPool.class);
     private static final Pattern VM_ID = Pattern.compile("qemu-[a-z0-9]{4,32}");
     private static final Duration CATALOG_TTL = Duration.ofMinutes(10);
     private static final Duration FOREVER = Duration.ofDays(365 * 100);
+    /** At most this long a refill waits for the VM just handed out to go quiet. */
+    private static final Duration REFILL_WAIT = Duration.ofSeconds(30);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Vertx vertx;
@@ -68,12 +70,17 @@ public final class QemuVmPool implements VmPool {
     private final AgentClient client;
     private final QemuAgentReady ready;
     private final boolean ownsClient;
-    /** Live VMs this provider made or found and has not released. */
+    /** VMs handed out to sessions (made here or found again) and not released. */
     private final Map<String, AgentHandle> live = new ConcurrentHashMap<>();
+    /** Every VM this pool made or found and has not destroyed (handed out, warm, or being made). */
+    private final Set<String> ours = ConcurrentHashMap.newKeySet();
+    private final WarmClones warm;
+    /** At shutdown: no more VMs are made ahead ({@link #stopIdle}). */
+    private volatile boolean draining;
+    private volatile boolean closed;
     private final CachedFuture<QemuGolden.Base> base;
     private final CachedFuture<JsonObject> catalog;
-    /** The golden source VM's dir while one is being made, so that {@link #close} stops it too. */
-    private final AtomicReference<Path> preparing = new AtomicReference<>();
+    private final QemuBaseMaker baseMaker;
 
     public QemuVmPool(Vertx vertx, QemuPoolConfig config) {
         this(vertx, config, new AgentClient(vertx, Duration.ofSeconds(10)), true);
@@ -89,8 +96,12 @@ public final class QemuVmPool implements VmPool {
         this.client = client;
         this.ready = new QemuAgentReady(vertx, client);
         this.ownsClient = ownsClient;
-        this.base = new CachedFuture<>(FOREVER, this::prepare);
+        this.baseMaker = new QemuBaseMaker(vertx, config, client, ready);
+        this.base = new CachedFuture<>(FOREVER, baseMaker::prepare);
         this.catalog = new CachedFuture<>(CATALOG_TTL, this::doctor);
+        QemuQuiet quiet = new QemuQuiet(vertx, REFILL_WAIT);
+        this.warm = new WarmClones(config.warmVms(), () -> base.get().compose(b -> make(b, null)), client::health,
+            this::destroyLater, h -> settled(quiet, h));
     }
 
     @Override
@@ -98,22 +109,56 @@ public final class QemuVmPool implements VmPool {
         return "qemu";
     }
 
+    /**
+     * A warm VM when one is idle and still answers (the click waits for no restore), else the warm one being made,
+     * else one made now; either way the warm VMs are refilled in the background once the VM handed out is quiet.
+     */
     @Override
     public Future<AgentHandle> acquire(UUID sessionId) {
-        return base.get().compose(b -> acquire(sessionId, b));
+        if (closed) {
+            return Future.failedFuture(new ApiException(ErrorCode.AGENT_UNAVAILABLE, "the qemu VM provider is closed"));
+        }
+        long t0 = System.nanoTime();
+        return base.get().compose(b -> warm.take().compose(w -> {
+            if (w.isPresent()) {
+                return Future.succeededFuture(handedOut(sessionId, w.get(), t0));
+            }
+            // one restore at a time is faster than two side by side: wait for the one already under way
+            return warm.inFlight().map(f -> f.<Optional<AgentHandle>>transform(ar -> warm.take()))
+                .orElse(Future.succeededFuture(Optional.empty()))
+                .compose(w2 -> w2.isPresent() ? Future.succeededFuture(handedOut(sessionId, w2.get(), t0))
+                    : make(b, sessionId).onSuccess(h -> {
+                        live.put(h.agentId(), h);
+                        warm.handedOut(h);
+                    }));
+        }));
     }
 
-    private Future<AgentHandle> acquire(UUID sessionId, QemuGolden.Base b) {
+    private AgentHandle handedOut(UUID sessionId, AgentHandle h, long t0) {
+        live.put(h.agentId(), h);
+        log.info("session={} vm={} warm clone handed out in {} ms", sessionId, h.agentId(), ms(System.nanoTime() - t0));
+        return h;
+    }
+
+    /**
+     * Makes one VM ready for a session: restored from the golden snapshot (or cold-booted), its RNG reseeded and its
+     * agent re-keyed to its own fresh token, answering. {@code sessionId} null = ahead of a click.
+     */
+    private Future<AgentHandle> make(QemuGolden.Base b, UUID sessionId) {
         String vmId = "qemu-" + HexFormat.of().formatHex(bytes(5));
         Secret token = Secret.of(SecretFiles.randomToken());
         Path dir = config.vmDir(vmId);
         long t0 = System.nanoTime();
         long deadline = t0 + config.startTimeout().toNanos();
+        ours.add(vmId);
         return vertx.executeBlocking(() -> {
             QemuVm.Running vm = b.snapshot()
                 ? QemuVm.launch(config, b.accel(), dir, token, b.disk(), QemuVm.GuestFiles.NONE, true)
                 : QemuVm.launch(config, b.accel(), dir, token, config.imageDir().resolve("rootfs.ext4"),
                     new QemuVm.GuestFiles(b.providersTar(), null), false);
+            if (draining || closed) { // stopIdle or close ran meanwhile, maybe before this VM's qemu started
+                throw new IllegalStateException("the qemu pool is shutting down");
+            }
             if (b.snapshot()) {
                 QemuVm.restore(vm, b.state(), token, deadline);
             }
@@ -122,84 +167,28 @@ public final class QemuVmPool implements VmPool {
             .compose(h -> ready.health(h, dir, deadline, config.startTimeout()))
             .compose(h -> ready.ownToken(h, deadline))
             .recover(e -> startFailed(vmId, dir, b, e))
-            .onSuccess(h -> {
-                live.put(vmId, h);
-                log.info("session={} vm={} {} to agent ready at {} in {} ms ({})", sessionId, vmId,
-                    b.snapshot() ? "restored" : "cold-booted", h.baseUrl(), (System.nanoTime() - t0) / 1_000_000,
-                    b.accel());
-            });
+            .onSuccess(h -> log.info("session={} vm={} {} to agent ready at {} in {} ms ({})",
+                sessionId == null ? "(warm)" : sessionId, vmId, b.snapshot() ? "restored" : "cold-booted",
+                h.baseUrl(), ms(System.nanoTime() - t0), b.accel()));
     }
 
-    /**
-     * The base every VM is made from, found on disk or made now: a VM cold-booted from the image (with the providers
-     * bundle), its self-check read once its agent answers, then saved as the golden snapshot in restore mode.
-     */
-    private Future<QemuGolden.Base> prepare() {
-        return vertx.executeBlocking(() -> QemuGolden.plan(config), false).compose(plan -> {
-            if (plan.ready()) {
-                return vertx.executeBlocking(() -> QemuGolden.load(plan), false)
-                    .onSuccess(b -> log.info("golden base {} found ({}, {})", b.key(), b.accel(),
-                        b.snapshot() ? "memory snapshot" : "cold boots"));
-            }
-            if (!config.restore() && plan.providersTar() == null) {
-                // cold boots of the image as built: its own self-check (build.sh ran it in the image) is the catalog
-                return vertx.executeBlocking(() -> new QemuGolden.Base(null, plan.key(), plan.accel(), null,
-                    new JsonObject(Files.readString(config.imageDir().resolve("doctor.json"))), null, null), false);
-            }
-            return make(plan);
-        });
-    }
-
-    private Future<QemuGolden.Base> make(QemuGolden.Plan plan) {
+    private Future<Void> settled(QemuQuiet quiet, AgentHandle h) {
         long t0 = System.nanoTime();
-        long deadline = t0 + config.startTimeout().toNanos();
-        Secret token = Secret.of(SecretFiles.randomToken());
-        AtomicReference<Path> work = new AtomicReference<>();
-        log.info("making golden base {} ({}, {} MiB, {} vCPUs, egress {}): cold-booting {}", plan.key(),
-            plan.accel(), config.memMb(), config.cpus(), config.egress().spec(), config.imageDir());
-        return vertx.executeBlocking(() -> {
-            work.set(QemuGolden.workDir(plan));
-            preparing.set(work.get().resolve("src"));
-            return QemuVm.launch(config, plan.accel(), work.get().resolve("src"), token,
-                config.imageDir().resolve("rootfs.ext4"), new QemuVm.GuestFiles(plan.providersTar(), null), false);
-        }, false)
-            .compose(src -> checkAndSave(plan, work.get(), src, token, t0, deadline))
-            .onComplete(done -> preparing.set(null))
-            .recover(e -> vertx.executeBlocking(() -> {
-                String console = work.get() == null ? "" : "; console: "
-                    + QemuVm.consoleTail(work.get().resolve("src"));
-                QemuGolden.abandon(plan, work.get());
-                String msg = "the golden base " + plan.key() + " could not be made from " + config.imageDir() + " ("
-                    + plan.accel() + "): " + e.getMessage() + console;
-                log.warn("{}", msg);
-                throw new ApiException(ErrorCode.AGENT_UNAVAILABLE, msg, e);
-            }, false));
+        return quiet.await(config.vmDir(h.agentId())).onSuccess(v -> log.info("vm={} settled {} ms after its "
+            + "hand-out; the warm VMs may be refilled", h.agentId(), ms(System.nanoTime() - t0)));
     }
 
-    /** Waits for the source VM's agent, reads its self-check, then saves the VM (restore mode) into the base. */
-    private Future<QemuGolden.Base> checkAndSave(QemuGolden.Plan plan, Path work, QemuVm.Running src, Secret token,
-                                                 long t0, long deadline) {
-        AgentHandle h = new AgentHandle("golden", "http://127.0.0.1:" + src.port(), token, "golden", "127.0.0.1");
-        AtomicLong healthy = new AtomicLong();
-        return ready.health(h, src.dir(), deadline, config.startTimeout())
-            .compose(ok -> {
-                healthy.set(System.nanoTime());
-                return client.doctor(h, GOLDEN_DOCTOR); // every pinned CLI's --version, under emulation
-            })
-            .compose(doctor -> {
-                long checked = System.nanoTime();
-                JsonObject record = new JsonObject().put("key", plan.key()).put("accel", plan.accel())
-                    .put("image", config.imageDir().toString()).put("memMb", config.memMb())
-                    .put("cpus", config.cpus()).put("egress", config.egress().spec()).put("snapshot", config.restore())
-                    .put("coldBootToAgentReadyMs", ms(healthy.get() - t0))
-                    .put("selfCheckMs", ms(checked - healthy.get()))
-                    .put("madeAt", java.time.Instant.now().toString());
-                return vertx.executeBlocking(() -> QemuGolden.finish(plan, work, src, doctor, config.restore(),
-                        deadline, record), false)
-                    .onSuccess(b -> log.info("golden base {} made in {} ms: cold boot to agent ready {} ms, self-check "
-                            + "{} ms, {} {} ms", b.key(), ms(System.nanoTime() - t0), ms(healthy.get() - t0),
-                        ms(checked - healthy.get()), b.snapshot() ? "save" : "stop", ms(System.nanoTime() - checked)));
-            });
+    /** Makes VMs in the background until {@code LOGINRELAY_QEMU_WARM_VMS} are idle (the first call prepares it). */
+    @Override
+    public void warm() {
+        if (!closed && !draining) {
+            warm.fill();
+        }
+    }
+
+    @Override
+    public Map<String, Integer> capacity() {
+        return Map.of("idle", warm.idle(), "busy", live.size(), "starting", warm.starting());
     }
 
     private static long ms(long nanos) {
@@ -208,6 +197,7 @@ public final class QemuVmPool implements VmPool {
 
     private <T> Future<T> startFailed(String vmId, Path dir, QemuGolden.Base b, Throwable why) {
         return vertx.executeBlocking(() -> {
+            ours.remove(vmId);
             String msg = "vm " + vmId + " (" + (b.snapshot() ? "restore of golden snapshot " + b.key()
                 : "cold boot of " + config.imageDir()) + ", " + b.accel() + "): " + why.getMessage()
                 + "; console: " + QemuVm.consoleTail(dir);
@@ -226,8 +216,38 @@ public final class QemuVmPool implements VmPool {
         live.remove(id);
         return vertx.executeBlocking(() -> {
             QemuVm.destroy(config.vmDir(id));
+            ours.remove(id);
             return null;
         }, false).<Void>mapEmpty().onSuccess(v -> log.info("vm={} destroyed", id));
+    }
+
+    /** Destroys a VM nobody will take (a warm one that died, or was made while stopping), off the event loop. */
+    private void destroyLater(AgentHandle h) {
+        vertx.executeBlocking(() -> {
+            QemuVm.destroy(config.vmDir(h.agentId()));
+            ours.remove(h.agentId());
+            return null;
+        }, false).onFailure(e -> log.warn("vm={} could not be destroyed: {}", h.agentId(), e.toString()));
+    }
+
+    /**
+     * Destroys the VMs under the work dir that this pool's kind made ({@code qemu-*}) and neither a live session
+     * ({@code owned}) nor this pool instance holds: those of sessions that ended while the controller was down, and
+     * warm ones a killed controller left. The golden snapshots ({@code golden/}) are not VMs and stay.
+     */
+    @Override
+    public Future<Integer> reapExcept(Set<String> owned) {
+        return vertx.executeBlocking(() -> {
+            int n = 0;
+            for (String id : DirNames.under(config.workDir())) {
+                if (VM_ID.matcher(id).matches() && !owned.contains(id) && !ours.contains(id)) {
+                    log.info("vm={} is owned by no live session; destroying it", id);
+                    QemuVm.destroy(config.vmDir(id));
+                    n++;
+                }
+            }
+            return n;
+        }, false);
     }
 
     /** The VMs made here: each has its dir under the work dir until it is released (also when its qemu died). */
@@ -256,6 +276,7 @@ public final class QemuVmPool implements VmPool {
             .compose(found -> found.isEmpty() ? Future.succeededFuture(Optional.<AgentHandle>empty())
                 : client.health(found.get()).map(ok -> {
                     live.put(agentId, found.get());
+                    ours.add(agentId);
                     log.info("vm={} found again at {}", agentId, found.get().baseUrl());
                     return found;
                 }).otherwise(e -> Optional.empty()));
@@ -278,22 +299,48 @@ public final class QemuVmPool implements VmPool {
         return base.get().map(b -> CliCatalog.fromDoctor(b.doctor()));
     }
 
-    /** Destroys every VM this provider made or found and has not released. Blocking. */
+    /**
+     * Destroys the VMs made ahead that no session took, and the one being made ahead, and makes no more; VMs of
+     * sessions in flight keep running for a restarted controller to find. Blocking.
+     */
+    @Override
+    public void stopIdle() {
+        draining = true;
+        List<String> ids = new ArrayList<>(warm.stop().stream().map(AgentHandle::agentId).toList());
+        // the one being made ahead, if any: its make fails once its qemu is gone, or sees draining after its launch
+        ours.stream().filter(id -> !live.containsKey(id) && !ids.contains(id)).forEach(ids::add);
+        destroyAll(ids);
+        if (!ids.isEmpty()) {
+            log.info("destroyed {} warm qemu VMs no session owned", ids.size());
+        }
+    }
+
+    /** Destroys every VM this provider made or found and has not released, warm ones included. Blocking. */
     @Override
     public void close() {
-        List<String> ids = List.copyOf(live.keySet());
+        closed = true;
+        warm.stop();
+        List<String> ids = List.copyOf(ours);
         live.clear();
-        Path src = preparing.getAndSet(null);
-        if (src != null) {
-            try {
-                QemuVm.kill(src);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        try {
+            baseMaker.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        destroyAll(ids);
+        if (!ids.isEmpty()) {
+            log.info("destroyed {} qemu VMs", ids.size());
+        }
+        if (ownsClient) {
+            client.close();
+        }
+    }
+
+    private void destroyAll(List<String> ids) {
         for (String id : ids) {
             try {
                 QemuVm.destroy(config.vmDir(id));
+                ours.remove(id);
             } catch (Exception e) {
                 log.warn("vm={} could not be destroyed: {}", id, e.toString());
                 if (e instanceof InterruptedException) {
@@ -301,12 +348,6 @@ public final class QemuVmPool implements VmPool {
                     break;
                 }
             }
-        }
-        if (!ids.isEmpty()) {
-            log.info("destroyed {} qemu VMs", ids.size());
-        }
-        if (ownsClient) {
-            client.close();
         }
     }
 

@@ -50,6 +50,28 @@ class QemuPoolConfigTest {
         assertThat(c.egress().spec()).isEqualTo("nat");
         assertThat(c.workDir()).isEqualTo(tmp.resolve("vms"));
         assertThat(c.startTimeout()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.warmVms()).as("one clone kept restored ahead").isEqualTo(1);
+    }
+
+    @Test
+    void keepsNoVmAheadWithColdBootsUnlessAsked() throws IOException {
+        Path image = image("k1");
+        assertThat(QemuPoolConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
+            "LOGINRELAY_QEMU_RESTORE", "false"), tmp).warmVms()).isZero();
+        assertThat(QemuPoolConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
+            "LOGINRELAY_QEMU_RESTORE", "false", "LOGINRELAY_QEMU_WARM_VMS", "2"), tmp).warmVms()).isEqualTo(2);
+        assertThat(QemuPoolConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
+            "LOGINRELAY_QEMU_WARM_VMS", " 0 "), tmp).warmVms()).as("0: restore at the click").isZero();
+    }
+
+    @Test
+    void rejectsAWarmCountThatIsNotAWholeNumber() throws IOException {
+        Path image = image("k1");
+        for (String bad : new String[] {"-1", "one", "1.5", "99999999999"}) {
+            assertThatThrownBy(() -> QemuPoolConfig.fromEnv(Map.of("LOGINRELAY_QEMU_IMAGE_DIR", image.toString(),
+                "LOGINRELAY_QEMU_WARM_VMS", bad), tmp)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("LOGINRELAY_QEMU_WARM_VMS must be a whole number of at least 0, not '" + bad + "'");
+        }
     }
 
     @Test
@@ -60,7 +82,7 @@ class QemuPoolConfigTest {
             "LOGINRELAY_QEMU_RESTORE", "false", "LOGINRELAY_QEMU_PROVIDERS_DIR", providers.toString(),
             "LOGINRELAY_QEMU_EGRESS", "none", "LOGINRELAY_QEMU_ACCEL", "tcg", "LOGINRELAY_QEMU_MEM_MB", "1024",
             "LOGINRELAY_QEMU_CPUS", "1", "LOGINRELAY_QEMU_WORK_DIR", tmp.resolve("w").toString(),
-            "LOGINRELAY_QEMU_START_TIMEOUT_SECONDS", "60"), tmp);
+            "LOGINRELAY_QEMU_START_TIMEOUT_SECONDS", "60", "LOGINRELAY_QEMU_WARM_VMS", "3"), tmp);
         assertThat(c.restore()).isFalse();
         assertThat(c.providersDir()).isEqualTo(providers);
         assertThat(c.egress().spec()).isEqualTo("none");
@@ -69,6 +91,7 @@ class QemuPoolConfigTest {
         assertThat(c.cpus()).isEqualTo(1);
         assertThat(c.workDir()).isEqualTo(tmp.resolve("w"));
         assertThat(c.startTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.warmVms()).isEqualTo(3);
     }
 
     @Test

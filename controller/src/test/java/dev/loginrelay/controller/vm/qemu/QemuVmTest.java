@@ -71,7 +71,7 @@ class QemuVmTest {
     private static QemuPoolConfig config(String egress, int memMb, int cpus) {
         return new QemuPoolConfig(Path.of("/img"), Path.of("/var/lib/vms"), true, null, QemuEgress.parse(egress),
             "auto", memMb, cpus, Duration.ofMinutes(1), Path.of("/opt/qemu/bin/qemu-system-x86_64"),
-            Path.of("qemu-img"));
+            Path.of("qemu-img"), 0);
     }
 
     /** Each option with its value, as "-opt value". */
