@@ -54,7 +54,8 @@ public final class RunService implements AutoCloseable {
                 log.info("deleted {} run users an earlier agent process left", n);
             }
         });
-        this.ahead = new StartedAhead(deps, catalog, config.prestart(), this::liveRuns);
+        this.ahead = new StartedAhead(deps, catalog, config.prestart(), this::liveRuns,
+            () -> runs.values().stream().anyMatch(r -> r.state() == RunState.STARTING));
         // Often enough that a run outlives its retention by at most half of it (and 30 s).
         this.sweepTimer = vertx.setPeriodic(Math.min(30_000L, Math.max(200L, config.retainSeconds() * 500L)),
             t -> sweep());

@@ -30,12 +30,19 @@ final class StartedAhead {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** First pause after a start that failed before its link; doubles up to {@code prestartSeconds}. */
     private static final long FIRST_RETRY_MS = 5_000;
+    /**
+     * A login is started ahead only while no session's login of this agent is starting: on a busy agent it would take
+     * CPU from the logins users wait for. Checked again this often.
+     */
+    private static final long BUSY_RETRY_MS = 1_000;
     /** How often a login started ahead that takes a host lock (codex's port 1455) looks for a session wanting it. */
     private static final long YIELD_POLL_MS = 200;
 
     private final RunDeps deps;
     private final List<ProviderSpec> specs;
     private final IntSupplier liveRuns;
+    /** True while a session's login of this agent is still starting (its CLI not at its link yet). */
+    private final java.util.function.BooleanSupplier sessionsStarting;
     private final Map<String, Entry> ready = new LinkedHashMap<>();
     /** Runs retired or failed while waiting: their dirs go once their CLI is gone. */
     private final List<LoginRun> retired = new ArrayList<>();
@@ -61,9 +68,11 @@ final class StartedAhead {
      *                 host and show a link (an IllegalArgumentException names the one that does not)
      * @param liveRuns how many runs the agent has live now (the started-ahead ones count against {@code maxRuns})
      */
-    StartedAhead(RunDeps deps, ProviderCatalog catalog, List<String> names, IntSupplier liveRuns) {
+    StartedAhead(RunDeps deps, ProviderCatalog catalog, List<String> names, IntSupplier liveRuns,
+                 java.util.function.BooleanSupplier sessionsStarting) {
         this.deps = deps;
         this.liveRuns = liveRuns;
+        this.sessionsStarting = sessionsStarting;
         List<ProviderSpec> s = new ArrayList<>();
         for (String name : names) {
             ProviderSpec spec = catalog.find(name).orElseThrow(() -> new IllegalArgumentException(
@@ -92,9 +101,12 @@ final class StartedAhead {
         return null;
     }
 
-    /** Starts one login ahead for each named provider. */
+    /**
+     * Starts one login ahead for each named provider, after {@link #BUSY_RETRY_MS}: an agent started for a burst of
+     * sessions serves them first.
+     */
     void startAll() {
-        specs.forEach(this::start);
+        deps.vertx().setTimer(BUSY_RETRY_MS, t -> specs.forEach(this::start));
     }
 
     /**
@@ -121,6 +133,10 @@ final class StartedAhead {
 
     private void start(ProviderSpec spec) {
         if (closed || ready.containsKey(spec.name())) {
+            return;
+        }
+        if (sessionsStarting.getAsBoolean()) {
+            deps.vertx().setTimer(BUSY_RETRY_MS, t -> start(spec));
             return;
         }
         if (liveRuns.getAsInt() >= deps.config().maxRuns()) {

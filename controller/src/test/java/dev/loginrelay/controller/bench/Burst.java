@@ -80,7 +80,9 @@ final class Burst {
             }
             maxWaiting = Math.max(maxWaiting, waiting);
             // Sorted by creation time, the waiting sessions' positions must rise: first created, first served.
-            queued.sort(java.util.Comparator.comparing((JsonObject v) -> v.getString("createdAt")));
+            // (Creation times of a burst can tie at the view's precision: ties are ordered by position.)
+            queued.sort(java.util.Comparator.comparing((JsonObject v) -> java.time.Instant.parse(v.getString("createdAt")))
+                .thenComparing(v -> v.getJsonObject("queue").getInteger("position")));
             for (int i = 1; i < queued.size(); i++) {
                 orderKept &= queued.get(i).getJsonObject("queue").getInteger("position")
                     > queued.get(i - 1).getJsonObject("queue").getInteger("position");
@@ -103,6 +105,7 @@ final class Burst {
         int ahead = 0;
         List<ProcessHandle> agents = agentsOfThisRun();
         java.util.Set<Long> ofSessions = new java.util.HashSet<>();
+        java.util.Set<Integer> uids = new java.util.HashSet<>();
         Procs.sessionClis(dataDir, ids).forEach(p -> ofSessions.add(p.pid()));
         for (ProcessHandle a : agents) {
             agentKib += Procs.rssKib(a.pid());
@@ -110,6 +113,7 @@ final class Burst {
                 if (ofSessions.contains(c.pid())) {
                     cliKib += Procs.rssKib(c.pid());
                     clis++;
+                    uids.add(Procs.uid(c.pid()));
                 } else {
                     aheadKib += Procs.rssKib(c.pid());
                     ahead++;
@@ -143,6 +147,8 @@ final class Burst {
             + "share per login %.1f MiB, CLI share %.1f MiB%n", live, agents.size(), agentKib / 1024.0, clis,
             cliKib / 1024.0, live == 0 ? Double.NaN : agentKib / 1024.0 / live,
             live == 0 ? Double.NaN : cliKib / 1024.0 / live);
+        System.out.printf("  the sessions' CLIs ran as %d distinct uid(s)%s%n", uids.size(),
+            uids.contains(0) ? " (root among them)" : "");
         System.out.printf("  besides: %d processes of logins started ahead for the next clicks, %.0f MiB%n", ahead,
             aheadKib / 1024.0);
         System.out.printf("  after cancelling all: every session terminal in %.1f s, every session's CLI process gone in %.1f s%n",

@@ -72,6 +72,12 @@ public final class ConnectBench {
                 "LOGINRELAY_CLI_PATH", cliBin.toString(),
                 "LOGINRELAY_AGENT_JAR", Path.of("agent/target/loginrelay-agent.jar").toAbsolutePath().toString(),
                 "LOGINRELAY_SESSION_TTL_SECONDS", "900"));
+            // Other settings to compare (e.g. LOGINRELAY_LOCAL_PRESTART=none) from the bench's own environment.
+            System.getenv().forEach((k, v) -> {
+                if (k.startsWith("LOGINRELAY_LOCAL_") || k.startsWith("LOGINRELAY_MAX_")) {
+                    env.put(k, v);
+                }
+            });
             String jdbc = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres";
             ControllerConfig config = ControllerConfig.fromEnv(env).withDatabase(jdbc, "postgres", null)
                 .withSecrets(Secret.of(API_KEY), Secret.of(OPERATOR_KEY));
@@ -84,7 +90,10 @@ public final class ConnectBench {
             System.out.printf("machine: %d cores, load %.1f, %s%n", Runtime.getRuntime().availableProcessors(),
                 Procs.loadAverage(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             api.awaitWarm(Duration.ofSeconds(60));
-            System.out.println("agents: " + agentMode(dir.resolve("data")));
+            api.settle(dir.resolve("data"));
+            System.out.println("agents: " + agentMode(dir.resolve("data")) + "; settings: " + env.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("LOGINRELAY_LOCAL_") || e.getKey().startsWith("LOGINRELAY_MAX_"))
+                .map(e -> e.getKey() + "=" + e.getValue()).sorted().toList());
             String netns = ScriptCli.ownNetns();
             ScriptCli bare = new ScriptCli(dir.resolve("bare"), cliBin, netns);
             api.ownLoopbackForBare = netns != null;
@@ -160,22 +169,17 @@ public final class ConnectBench {
         }
     }
 
-    /** What the warm agent's log says about whose user the CLIs run as, and what it starts ahead. */
-    private static String agentMode(Path dataDir) throws IOException {
-        try (var dirs = Files.list(dataDir.resolve("agents"))) {
-            for (Path a : dirs.toList()) {
-                Path log = a.resolve("agent.out");
-                if (Files.exists(log)) {
-                    String text = Files.readString(log);
-                    String users = text.contains("runs as a throw-away Unix user") ? "each login's CLI as its own Unix user"
-                        : "CLIs as the agent's own user";
-                    int p = text.indexOf("prestart=");
-                    String ahead = p < 0 ? "" : text.substring(p, text.indexOf('\n', p));
-                    return users + "; " + ahead;
-                }
+    /** Whose user the CLIs under the agents run as (the logins started ahead show it), and how many run. */
+    private static String agentMode(Path dataDir) {
+        java.util.Set<Integer> uids = new java.util.TreeSet<>();
+        int clis = 0;
+        for (ProcessHandle a : Procs.agents(dataDir)) {
+            for (ProcessHandle c : a.children().toList()) {
+                clis++;
+                uids.add(Procs.uid(c.pid()));
             }
         }
-        return "(no agent log)";
+        return clis + " CLIs started ahead, as uids " + uids;
     }
 
     /** The public API as the product's backend calls it. */

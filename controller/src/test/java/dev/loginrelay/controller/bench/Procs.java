@@ -33,6 +33,20 @@ final class Procs {
         return 0;
     }
 
+    /** The real uid of a process, -1 when it is gone. */
+    static int uid(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return -1;
+    }
+
     static Optional<String> cmdline(ProcessHandle p) {
         try {
             return Optional.of(Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline")).replace('\0', ' '));

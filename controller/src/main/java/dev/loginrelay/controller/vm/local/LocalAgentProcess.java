@@ -65,6 +65,7 @@ final class LocalAgentProcess {
         if (!c.prestart().isEmpty()) {
             cmd.addAll(List.of("--prestart", String.join(",", c.prestart())));
         }
+        cmd.addAll(List.of("--run-as", c.runAs()));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(LOG).toFile()))
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

@@ -23,10 +23,12 @@ import java.util.Objects;
  *                     null = 1 h ({@code LOGINRELAY_AGENT_RETAIN_SECONDS})
  * @param prestart     providers whose login each agent starts ahead of the clicks (the agent's {@code --prestart}),
  *                     so a click finds the CLI's link already out; empty = none
+ * @param runAs        whose Unix user the agents run the CLIs as (the agent's {@code --run-as}: {@code auto},
+ *                     {@code users}, {@code self})
  */
 public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
                             Duration startTimeout, int sessionsPerAgent, int warmAgents, Duration retain,
-                            List<String> prestart) {
+                            List<String> prestart, String runAs) {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
     /** One agent JVM serves this many logins at once; each costs it ~0.3 MiB and 3 threads (docs/benchmarks.md). */
     public static final int DEFAULT_SESSIONS_PER_AGENT = 32;
@@ -61,6 +63,11 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
                 + retain.toSeconds());
         }
         prestart = prestart == null ? List.of() : List.copyOf(prestart);
+        runAs = runAs == null ? "auto" : runAs;
+        if (!List.of("auto", "users", "self").contains(runAs)) {
+            throw new IllegalArgumentException("LOGINRELAY_LOCAL_RUN_AS must be auto, users or self, not '" + runAs
+                + "'");
+        }
         for (String p : prestart) {
             if (!p.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
                 throw new IllegalArgumentException("LOGINRELAY_LOCAL_PRESTART names '" + p + "', which is not a "
@@ -73,7 +80,7 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
     public LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, Path providersDir, Path javaBin,
                            Duration startTimeout, int sessionsPerAgent, int warmAgents, Duration retain) {
         this(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, sessionsPerAgent, warmAgents, retain,
-            List.of());
+            List.of(), "auto");
     }
 
     /** An agent per session, started at the click (no warm agent). */
@@ -85,13 +92,13 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
     /** The same with another retention of released agents' dirs. */
     public LocalPoolConfig withRetain(Duration r) {
         return new LocalPoolConfig(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, sessionsPerAgent,
-            warmAgents, r, prestart);
+            warmAgents, r, prestart, runAs);
     }
 
     /** The same with other logins started ahead by each agent. */
     public LocalPoolConfig withPrestart(List<String> providers) {
         return new LocalPoolConfig(agentJar, dataDir, cliPath, providersDir, javaBin, startTimeout, sessionsPerAgent,
-            warmAgents, retain, providers);
+            warmAgents, retain, providers, runAs);
     }
 
     /**
@@ -100,7 +107,7 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
      * {@code LOGINRELAY_AGENT_PROVIDERS_DIR}, {@code LOGINRELAY_AGENT_START_SECONDS} (how long an agent may take to
      * answer, default 30), the warm agents' settings, {@code LOGINRELAY_AGENT_RETAIN_SECONDS} and
      * {@code LOGINRELAY_LOCAL_PRESTART} ({@code claude,codex,gemini}; {@code none} to start every login at the
-     * click).
+     * click) and {@code LOGINRELAY_LOCAL_RUN_AS} ({@code auto}).
      */
     public static LocalPoolConfig fromEnv(Map<String, String> env, Path dataDir) {
         String cli = env.getOrDefault("LOGINRELAY_CLI_PATH", "");
@@ -115,7 +122,7 @@ public record LocalPoolConfig(Path agentJar, Path dataDir, List<Path> cliPath, P
             seconds(env, "LOGINRELAY_AGENT_START_SECONDS"),
             count(env, "LOGINRELAY_LOCAL_SESSIONS_PER_AGENT", DEFAULT_SESSIONS_PER_AGENT),
             count(env, "LOGINRELAY_LOCAL_WARM_AGENTS", 1), seconds(env, "LOGINRELAY_AGENT_RETAIN_SECONDS"),
-            names(env.get("LOGINRELAY_LOCAL_PRESTART")));
+            names(env.get("LOGINRELAY_LOCAL_PRESTART")), env.getOrDefault("LOGINRELAY_LOCAL_RUN_AS", "auto").strip());
     }
 
     private static List<String> names(String v) {
