@@ -158,7 +158,7 @@ final class RunProcess {
                     user = null;
                 }
                 // Kills anything the CLI left running as that user, and gives the run's files back to the agent.
-                RunUsers.delete(u, RunHome.sessionDir(deps.config(), id));
+                deps.users().release(u, RunHome.sessionDir(deps.config(), id));
             }
             return null;
         }, false);

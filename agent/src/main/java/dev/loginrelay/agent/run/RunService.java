@@ -55,7 +55,8 @@ public final class RunService implements AutoCloseable {
             }
         });
         this.ahead = new StartedAhead(deps, catalog, config.prestart(), this::liveRuns,
-            () -> runs.values().stream().anyMatch(r -> r.state() == RunState.STARTING));
+            () -> runs.values().stream().anyMatch(r -> r.state() == RunState.STARTING)
+                || runs.values().stream().filter(r -> !r.state().isTerminal()).count() >= StartedAhead.BUSY_SESSIONS);
         // Often enough that a run outlives its retention by at most half of it (and 30 s).
         this.sweepTimer = vertx.setPeriodic(Math.min(30_000L, Math.max(200L, config.retainSeconds() * 500L)),
             t -> sweep());
@@ -249,6 +250,10 @@ public final class RunService implements AutoCloseable {
         return Future.join(kills).<Void>mapEmpty()
             .eventually(() -> deps.vertx().executeBlocking(() -> {
                 deps.diagnostics().close(); // flushes queued lines; blocking, so on a worker
+                return null;
+            }, false))
+            .eventually(() -> deps.vertx().executeBlocking(() -> {
+                deps.users().close(); // after every run's stop: deletes the users waiting for reuse
                 return null;
             }, false))
             .eventually(() -> deps.relay().close());

@@ -16,11 +16,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Throw-away Unix users for the CLIs, when the agent runs as root ({@code --run-as}): each login's CLI (and its
- * verify command) runs as a user made for that run alone, owning its HOME (0700), so one user's CLI cannot read
- * another's files, and everything that user left running is killed with the run. The user is deleted when the run's
- * CLI is gone; users whose agent process died are deleted by the next agent's sweep. Without root (or with
- * {@code --run-as self}) every CLI runs as the agent's own user, each in its own 0700 HOME. Blocking: call on workers.
+ * Throw-away Unix users for the CLIs, when the agent runs as root ({@code --run-as}): each live login's CLI (and its
+ * verify command) runs as a user no other live login has, owning its HOME (0700), so one user's CLI cannot read
+ * another's files. When the run ends, everything that user still runs is killed and every file it owns under the
+ * sessions dir is given back to the agent's user; only then may a later login get that user (a wiped uid, as a new
+ * user would be; making one costs a {@code useradd} under /etc/passwd's lock, so up to {@link #MAX_IDLE} wait for
+ * reuse). The agent deletes its users when it stops; users whose agent process died are deleted by any agent's sweep.
+ * Without root (or with {@code --run-as self}) every CLI runs as the agent's own user, each in its own 0700 HOME.
+ * Blocking: call on workers.
  */
 public final class RunUsers {
     private static final Logger log = LoggerFactory.getLogger(RunUsers.class);
@@ -34,12 +37,21 @@ public final class RunUsers {
     private static final List<Path> BIN = List.of(Path.of("/usr/sbin"), Path.of("/usr/bin"), Path.of("/sbin"),
         Path.of("/bin"));
 
+    /** World-writable dirs where a CLI may leave files outside its HOME; wiped of a user's files at its run's end. */
+    private static final List<String> TEMP_DIRS = List.of("/tmp", "/var/tmp", "/dev/shm");
+    /** Wiped users kept for the next logins of this agent. */
+    static final int MAX_IDLE = 32;
+
     private final boolean enabled;
     private final String why;
+    private final Path sessionsDir;
+    private final java.util.ArrayDeque<User> idle = new java.util.ArrayDeque<>();
+    private boolean closed;
 
-    private RunUsers(boolean enabled, String why) {
+    private RunUsers(boolean enabled, String why, Path sessionsDir) {
         this.enabled = enabled;
         this.why = why;
+        this.sessionsDir = sessionsDir;
     }
 
     /** A run's user: its name and ids. */
@@ -55,7 +67,7 @@ public final class RunUsers {
 
     /** Every CLI as the agent's own user. */
     public static RunUsers self(String why) {
-        return new RunUsers(false, why);
+        return new RunUsers(false, why, null);
     }
 
     /**
@@ -73,7 +85,7 @@ public final class RunUsers {
         }
         String blocker = blocker(sessionsDir);
         if (blocker == null) {
-            return new RunUsers(true, null);
+            return new RunUsers(true, null, sessionsDir.toAbsolutePath().normalize());
         }
         if (mode.equals("users")) {
             throw new IllegalArgumentException("--run-as users: " + blocker);
@@ -86,7 +98,7 @@ public final class RunUsers {
         if (!"root".equals(System.getProperty("user.name"))) {
             return "the agent does not run as root";
         }
-        for (String t : List.of("useradd", "userdel", "setpriv", "pkill")) {
+        for (String t : List.of("useradd", "userdel", "setpriv", "pkill", "pgrep")) {
             if (toolPath(t) == null) {
                 return t + " is not installed (in " + BIN + ")";
             }
@@ -118,22 +130,30 @@ public final class RunUsers {
     }
 
     /**
-     * Makes the run's user and gives it {@code sessionDir} (its HOME and TMPDIR inside, recursively). The sessions
-     * dir above is made passable (0711) but not listable for others. Null when per-run users are off.
+     * A user for the run whose dir is {@code sessionDir} (a wiped one waiting for reuse, else a new one), given that
+     * dir (its HOME and TMPDIR inside, recursively). The sessions dir above is made passable (0711) but not listable
+     * for others. Null when per-run users are off.
      */
     User create(Path sessionDir) throws IOException, InterruptedException {
         if (!enabled) {
             return null;
         }
-        String name = PREFIX + HexFormat.of().formatHex(bytes(5));
-        // A uid range of their own, far from people's and system accounts', with room for many logins at once.
-        passwd(List.of(tool("useradd"), "-K", "UID_MIN=" + UID_MIN, "-K", "UID_MAX=" + UID_MAX, "-K",
-            "GID_MIN=" + UID_MIN, "-K", "GID_MAX=" + UID_MAX, "--user-group", "--no-create-home", "--home-dir",
-            sessionDir.resolve("home").toString(), "--shell", "/usr/sbin/nologin", "--comment",
-            COMMENT + ProcessHandle.current().pid(), name));
-        User u = new User(name, id("-u", name), id("-g", name));
-        Path sessions = sessionDir.getParent();
-        Files.setPosixFilePermissions(sessions, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        User u;
+        synchronized (this) {
+            u = idle.poll();
+        }
+        if (u == null) {
+            String name = PREFIX + HexFormat.of().formatHex(bytes(5));
+            // A uid range of their own, far from people's and system accounts', with room for many logins at once.
+            // Its passwd home is the sessions dir (passable, not listable): never another login's HOME.
+            passwd(List.of(tool("useradd"), "-K", "UID_MIN=" + UID_MIN, "-K", "UID_MAX=" + UID_MAX, "-K",
+                "GID_MIN=" + UID_MIN, "-K", "GID_MAX=" + UID_MAX, "--user-group", "--no-create-home", "--home-dir",
+                sessionsDir.toString(), "--shell", "/usr/sbin/nologin", "--comment",
+                COMMENT + ProcessHandle.current().pid(), name));
+            u = new User(name, id("-u", name), id("-g", name));
+        }
+        Files.setPosixFilePermissions(sessionDir.getParent(),
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         try (Stream<Path> all = Files.walk(sessionDir)) {
             for (Path f : all.toList()) {
                 Files.setAttribute(f, "unix:uid", u.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
@@ -144,34 +164,93 @@ public final class RunUsers {
     }
 
     /**
-     * Gives {@code sessionDir} back to the agent's user, before its run's user is deleted: a uid that a later run
-     * user gets again must not own an earlier login's files (kept for the retention time with its credentials).
+     * The run whose dir is {@code sessionDir} ended: kills whatever its user still runs (also outside the CLI's
+     * process tree), gives every file the user owns under the sessions dir back to the agent's user, then keeps the
+     * wiped user for a later login (or deletes it). Quiet when already gone.
      */
-    static void reclaim(Path sessionDir) {
-        int uid = 0;
-        try (Stream<Path> all = Files.walk(sessionDir)) {
-            for (Path f : all.toList()) {
-                Files.setAttribute(f, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(f, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            }
-        } catch (IOException | RuntimeException e) {
-            log.warn("cannot give {} back to the agent's user: {}", sessionDir, e.toString());
-        }
-    }
-
-    /**
-     * Kills whatever the user still runs, gives its run's dir back to the agent's user ({@link #reclaim}), then
-     * deletes the user. Quiet when already gone.
-     */
-    static void delete(User u, Path sessionDir) {
+    void release(User u, Path sessionDir) {
         if (u == null) {
             return;
         }
         try {
-            exec(List.of(tool("pkill"), "-KILL", "-U", Integer.toString(u.uid())), 0, 1); // 1: nothing to kill
-            if (sessionDir != null && Files.isDirectory(sessionDir)) {
-                reclaim(sessionDir);
+            wipe(u, sessionDir);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
             }
+            log.warn("cannot wipe run user {}: {}; deleting it", u.name(), e.toString());
+            delete(u);
+            return;
+        }
+        synchronized (this) {
+            if (!closed && idle.size() < MAX_IDLE) {
+                idle.push(u);
+                return;
+            }
+        }
+        delete(u);
+    }
+
+    /**
+     * Kills the user's processes, deletes what it left in the host's world-writable temp dirs, and gives its run's
+     * files back to the agent's user (it can write nowhere else: the sessions dir is the agent's, passable only).
+     */
+    private static void wipe(User u, Path sessionDir) throws IOException, InterruptedException {
+        String uid = Integer.toString(u.uid());
+        exec(List.of(tool("pkill"), "-KILL", "-U", uid), 0, 1); // 1: nothing to kill
+        for (int i = 0; i < 50 && !exec(List.of(tool("pgrep"), "-U", uid), 0, 1).isBlank(); i++) {
+            Thread.sleep(20); // the kill is asynchronous: nothing of the user may outlive the wipe
+        }
+        for (String tmp : TEMP_DIRS) {
+            if (Files.isDirectory(Path.of(tmp))) {
+                exec(List.of("find", tmp, "-xdev", "-mindepth", "1", "-maxdepth", "2", "-user", uid, "-prune",
+                    "-exec", "rm", "-rf", "--one-file-system", "{}", "+"), 0, 1);
+            }
+        }
+        reclaim(sessionDir, u.uid());
+    }
+
+    /** Stops lending users: deletes the idle ones (the agent is stopping). */
+    public void close() {
+        List<User> all;
+        synchronized (this) {
+            closed = true;
+            all = List.copyOf(idle);
+            idle.clear();
+        }
+        all.forEach(RunUsers::delete);
+    }
+
+    /**
+     * Gives every file under {@code dir} that {@code uid} owns (any uid of the run users' range when negative) back to
+     * the agent's user: a uid that a later login gets must own nothing of an earlier one (kept for the retention time
+     * with its credentials).
+     */
+    static void reclaim(Path dir, int uid) {
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path f : all.toList()) {
+                try {
+                    int owner = (Integer) Files.getAttribute(f, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (uid >= 0 ? owner == uid : owner >= UID_MIN && owner <= UID_MAX) {
+                        Files.setAttribute(f, "unix:uid", 0, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                        Files.setAttribute(f, "unix:gid", 0, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // deleted meanwhile (a sweep of old dirs)
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            log.warn("cannot give the files under {} back to the agent's user: {}", dir, e.toString());
+        }
+    }
+
+    /** Kills whatever the user still runs, then deletes the user. Quiet when already gone. */
+    static void delete(User u) {
+        try {
+            exec(List.of(tool("pkill"), "-KILL", "-U", Integer.toString(u.uid())), 0, 1); // 1: nothing to kill
             passwd(List.of(tool("userdel"), u.name()), 0, 6); // 6: no such user
         } catch (IOException | InterruptedException e) {
             if (e instanceof InterruptedException) {
@@ -206,8 +285,11 @@ public final class RunUsers {
                 if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                     continue;
                 }
-                delete(new User(f[0], Integer.parseInt(f[2]), Integer.parseInt(f[3])),
-                    f.length > 5 && !f[5].isEmpty() ? Path.of(f[5]).getParent() : null);
+                User dead = new User(f[0], Integer.parseInt(f[2]), Integer.parseInt(f[3]));
+                delete(dead);
+                if (f.length > 5 && !f[5].isEmpty()) {
+                    reclaim(Path.of(f[5]), dead.uid()); // its passwd home is its agent's sessions dir
+                }
                 n++;
             }
         } catch (IOException | RuntimeException e) {

@@ -31,18 +31,24 @@ final class StartedAhead {
     /** First pause after a start that failed before its link; doubles up to {@code prestartSeconds}. */
     private static final long FIRST_RETRY_MS = 5_000;
     /**
-     * A login is started ahead only while no session's login of this agent is starting: on a busy agent it would take
-     * CPU from the logins users wait for. Checked again this often.
+     * A login is started ahead only while no session's login of this agent is starting and it serves fewer than
+     * {@link #BUSY_SESSIONS}: on a busy agent it would take CPU (and memory) from the logins users wait for; the pool
+     * has other agents for the next clicks then. Checked again this often.
      */
     private static final long BUSY_RETRY_MS = 1_000;
+    /** An agent serving this many live sessions starts no login ahead (a burst's agents keep none idle). */
+    static final int BUSY_SESSIONS = 8;
     /** How often a login started ahead that takes a host lock (codex's port 1455) looks for a session wanting it. */
     private static final long YIELD_POLL_MS = 200;
 
     private final RunDeps deps;
     private final List<ProviderSpec> specs;
     private final IntSupplier liveRuns;
-    /** True while a session's login of this agent is still starting (its CLI not at its link yet). */
-    private final java.util.function.BooleanSupplier sessionsStarting;
+    /**
+     * True while the agent is busy with sessions: one's login is still starting (its CLI not at its link yet), or
+     * it serves {@link #BUSY_SESSIONS} or more.
+     */
+    private final java.util.function.BooleanSupplier busy;
     private final Map<String, Entry> ready = new LinkedHashMap<>();
     /** Runs retired or failed while waiting: their dirs go once their CLI is gone. */
     private final List<LoginRun> retired = new ArrayList<>();
@@ -69,10 +75,10 @@ final class StartedAhead {
      * @param liveRuns how many runs the agent has live now (the started-ahead ones count against {@code maxRuns})
      */
     StartedAhead(RunDeps deps, ProviderCatalog catalog, List<String> names, IntSupplier liveRuns,
-                 java.util.function.BooleanSupplier sessionsStarting) {
+                 java.util.function.BooleanSupplier busy) {
         this.deps = deps;
         this.liveRuns = liveRuns;
-        this.sessionsStarting = sessionsStarting;
+        this.busy = busy;
         List<ProviderSpec> s = new ArrayList<>();
         for (String name : names) {
             ProviderSpec spec = catalog.find(name).orElseThrow(() -> new IllegalArgumentException(
@@ -135,7 +141,7 @@ final class StartedAhead {
         if (closed || ready.containsKey(spec.name())) {
             return;
         }
-        if (sessionsStarting.getAsBoolean()) {
+        if (busy.getAsBoolean()) {
             deps.vertx().setTimer(BUSY_RETRY_MS, t -> start(spec));
             return;
         }

@@ -30,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RunUsersLoginTest {
     private Path root;
     private Path clis;
+    private Path leftover;
     private AgentFixture agent;
 
     @BeforeEach
@@ -57,9 +58,10 @@ class RunUsersLoginTest {
             .replace(AgentFixture.FAKECLI.toString(), fakes.toString()));
         // The same CLI, but it first leaves a process behind, outside its own process tree (setsid).
         JsonArray cmd = paste.getJsonArray("command");
+        leftover = Path.of("/tmp", "lr-left-" + root.getFileName());
         JsonObject escaper = paste.copy().put("name", "escaper").put("command", new JsonArray().add("sh").add("-c")
-            .add("setsid sleep 300 </dev/null >/dev/null 2>&1 & exec " + String.join(" ", cmd.stream()
-                .map(String::valueOf).toList())));
+            .add("echo mine > " + leftover + "; setsid sleep 300 </dev/null >/dev/null 2>&1 & exec "
+                + String.join(" ", cmd.stream().map(String::valueOf).toList())));
         agent = new AgentFixture(root).spec(paste).spec(escaper)
             .start(Map.of("LOGINRELAY_AGENT_RUN_AS", "users", "LOGINRELAY_AGENT_CLI_PATH",
                 clis.resolve("node_modules/.bin").toString()));
@@ -71,6 +73,7 @@ class RunUsersLoginTest {
             agent.close();
         }
         run("umount", clis.toString());
+        Files.deleteIfExists(leftover);
         run("rm", "-rf", "--one-file-system", root.toString());
     }
 
@@ -103,13 +106,33 @@ class RunUsersLoginTest {
         JsonObject ready = agent.awaitState("u-1", "ready", 30);
         assertThat(ready.getJsonObject("account").getString("email")).isEqualTo("fake.user@example.com");
         Path creds = home1.resolve(".fakecli/credentials.json");
-        // Ended: the user is gone, and what it wrote is the agent's again (a uid reused later owns none of it).
-        AgentFixture.awaitTrue(() -> userName(uid1).isEmpty(), 10, "run user " + name1 + " deleted");
-        assertThat(uidOf(creds)).isZero();
+        // Ended: nothing of the user runs, and what it wrote is the agent's again.
+        AgentFixture.awaitTrue(() -> {
+            try {
+                return uidOf(creds) == 0;
+            } catch (IOException e) {
+                return false;
+            }
+        }, 10, "the first login's files given back to the agent");
+        assertThat(processesOf(uid1)).isEmpty();
         JsonObject taken = agent.post("/api/v1/runs/u-1/credentials/take", null).json();
         assertThat(taken.getJsonArray("files")).hasSize(1);
+
+        // A later login may get that wiped user again: the earlier login's files are not its any more.
+        agent.startRun("u-3", "fake-claude");
+        agent.awaitInput("u-3", 30);
+        int uid3 = cliUid(agent.home("u-3"));
+        assertThat(uid3).as("reused").isEqualTo(uid1);
+        Result old = asUser(uid3, "ls", home1.toString());
+        assertThat(old.code()).as(old.out()).isNotZero();
+
         assertThat(agent.post("/api/v1/runs/u-2/cancel", null).status()).isEqualTo(200);
-        AgentFixture.awaitTrue(() -> userName(uid2).isEmpty(), 10, "second run user deleted");
+        assertThat(agent.post("/api/v1/runs/u-3/cancel", null).status()).isEqualTo(200);
+        // The agent deletes its users when it stops.
+        agent.close();
+        agent = null;
+        assertThat(userName(uid1)).as(name1 + " deleted with its agent").isEmpty();
+        assertThat(userName(uid2)).isEmpty();
         assertThat(one.getString("id")).isEqualTo("u-1");
     }
 
@@ -120,9 +143,11 @@ class RunUsersLoginTest {
         int uid = cliUid(agent.home("e-1"));
         AgentFixture.awaitTrue(() -> processesOf(uid).stream().anyMatch(p -> p.cmd().startsWith("sleep")), 10,
             "the escaped sleep running as the run's user");
+        assertThat(leftover).as("the CLI's file in /tmp").exists();
+        assertThat(uidOf(leftover)).isEqualTo(uid);
         assertThat(agent.post("/api/v1/runs/e-1/cancel", null).status()).isEqualTo(200);
         AgentFixture.awaitTrue(() -> processesOf(uid).isEmpty(), 10, "no process of the run's user left");
-        AgentFixture.awaitTrue(() -> userName(uid).isEmpty(), 10, "the run's user deleted");
+        AgentFixture.awaitTrue(() -> !Files.exists(leftover), 10, "what it left in /tmp deleted");
     }
 
     @Test
