@@ -46,6 +46,13 @@ public final class RunUsers {
     private final String why;
     private final Path sessionsDir;
     private final java.util.ArrayDeque<User> idle = new java.util.ArrayDeque<>();
+    /** Wipes ended runs' users, one at a time, off the runs' own threads. */
+    private final java.util.concurrent.ExecutorService janitor = java.util.concurrent.Executors.newSingleThreadExecutor(
+        r -> {
+            Thread t = new Thread(r, "run-users-janitor");
+            t.setDaemon(true);
+            return t;
+        });
     private boolean closed;
 
     private RunUsers(boolean enabled, String why, Path sessionsDir) {
@@ -164,57 +171,75 @@ public final class RunUsers {
     }
 
     /**
-     * The run whose dir is {@code sessionDir} ended: kills whatever its user still runs (also outside the CLI's
-     * process tree), gives every file the user owns under the sessions dir back to the agent's user, then keeps the
-     * wiped user for a later login (or deletes it). Quiet when already gone.
+     * The run whose dir is {@code sessionDir} ended (its CLI's process tree is gone): in the background, one user at a
+     * time so that a burst's end does not take the CPU from live logins, kills whatever its user still runs (also
+     * outside the CLI's process tree), deletes what it left in the host's world-writable temp dirs, gives its run's
+     * files back to the agent's user, then keeps the wiped user for a later login (or deletes it). Until then no
+     * login gets that user.
      */
     void release(User u, Path sessionDir) {
         if (u == null) {
             return;
         }
         try {
-            wipe(u, sessionDir);
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            log.warn("cannot wipe run user {}: {}; deleting it", u.name(), e.toString());
-            delete(u);
-            return;
+            janitor.execute(() -> {
+                try {
+                    wipe(u, sessionDir);
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    log.warn("cannot wipe run user {}: {}; deleting it", u.name(), e.toString());
+                    delete(u);
+                    return;
+                }
+                synchronized (this) {
+                    if (!closed && idle.size() < MAX_IDLE) {
+                        idle.push(u);
+                        return;
+                    }
+                }
+                delete(u);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            delete(u); // the agent is stopping
         }
-        synchronized (this) {
-            if (!closed && idle.size() < MAX_IDLE) {
-                idle.push(u);
-                return;
-            }
-        }
-        delete(u);
     }
 
     /**
-     * Kills the user's processes, deletes what it left in the host's world-writable temp dirs, and gives its run's
-     * files back to the agent's user (it can write nowhere else: the sessions dir is the agent's, passable only).
+     * Kills the user's processes, deletes what it left in the world-writable temp dirs, and gives its run's files
+     * back to the agent's user (it can write nowhere else: the sessions dir is the agent's, passable only). One
+     * shell for the first two, so one process start from this JVM.
      */
     private static void wipe(User u, Path sessionDir) throws IOException, InterruptedException {
-        String uid = Integer.toString(u.uid());
-        exec(List.of(tool("pkill"), "-KILL", "-U", uid), 0, 1); // 1: nothing to kill
-        for (int i = 0; i < 50 && !exec(List.of(tool("pgrep"), "-U", uid), 0, 1).isBlank(); i++) {
-            Thread.sleep(20); // the kill is asynchronous: nothing of the user may outlive the wipe
-        }
-        for (String tmp : TEMP_DIRS) {
-            if (Files.isDirectory(Path.of(tmp))) {
-                exec(List.of("find", tmp, "-xdev", "-mindepth", "1", "-maxdepth", "2", "-user", uid, "-prune",
-                    "-exec", "rm", "-rf", "--one-file-system", "{}", "+"), 0, 1);
-            }
-        }
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", WIPE, "wipe", Integer.toString(u.uid())));
+        cmd.addAll(TEMP_DIRS.stream().filter(d -> Files.isDirectory(Path.of(d))).toList());
+        exec(cmd);
         reclaim(sessionDir, u.uid());
     }
 
-    /** Stops lending users: deletes the idle ones (the agent is stopping). */
+    /**
+     * {@code $1}: the uid; then the temp dirs. Kills, waits (at most 1 s) until nothing of the uid runs, deletes its
+     * entries in those dirs (and one level down).
+     */
+    private static final String WIPE = "PATH=/usr/sbin:/usr/bin:/sbin:/bin; uid=$1; shift; " + "pkill -KILL -U \"$uid\"; n=0; "
+        + "while pgrep -U \"$uid\" >/dev/null && [ $n -lt 50 ]; do sleep 0.02; n=$((n+1)); done; "
+        + "[ $# -eq 0 ] || find \"$@\" -xdev -mindepth 1 -maxdepth 2 -user \"$uid\" -prune "
+        + "-exec rm -rf --one-file-system {} + ; exit 0";
+
+    /** Stops lending users: finishes the wipes under way (at most 3 s), then deletes the idle users (agent stop). */
     public void close() {
-        List<User> all;
         synchronized (this) {
             closed = true;
+        }
+        janitor.shutdown();
+        try {
+            janitor.awaitTermination(3, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<User> all;
+        synchronized (this) {
             all = List.copyOf(idle);
             idle.clear();
         }

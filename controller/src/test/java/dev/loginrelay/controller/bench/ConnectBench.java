@@ -90,6 +90,13 @@ public final class ConnectBench {
             System.out.printf("machine: %d cores, load %.1f, %s%n", Runtime.getRuntime().availableProcessors(),
                 Procs.loadAverage(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             api.awaitWarm(Duration.ofSeconds(60));
+            if (!"none".equals(env.get("LOGINRELAY_LOCAL_PRESTART"))) {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // the agent's logins ahead start 1 s in
+                while (System.nanoTime() < until && Procs.agents(dir.resolve("data")).stream()
+                    .allMatch(a -> a.children().findAny().isEmpty())) {
+                    Thread.sleep(100);
+                }
+            }
             api.settle(dir.resolve("data"));
             System.out.println("agents: " + agentMode(dir.resolve("data")) + "; settings: " + env.entrySet().stream()
                 .filter(e -> e.getKey().startsWith("LOGINRELAY_LOCAL_") || e.getKey().startsWith("LOGINRELAY_MAX_"))
