@@ -41,7 +41,7 @@ public final class RunService implements AutoCloseable {
 
     public RunService(Vertx vertx, Context context, AgentConfig config, ProviderCatalog catalog) {
         this.catalog = catalog;
-        RunUsers users = RunUsers.of(config.runAs(), RunHome.sessionsDir(config));
+        RunUsers users = RunUsers.of(config.runAs(), RunHome.sessionsDir(config), config.lockDir());
         if (users.enabled()) {
             log.info("each login's CLI runs as a throw-away Unix user of its own");
         } else {
@@ -49,9 +49,9 @@ public final class RunService implements AutoCloseable {
         }
         this.deps = new RunDeps(vertx, context, config, new CallbackRelay(vertx), new DiagnosticsLog(config.logDir()),
             users);
-        vertx.executeBlocking(users::sweep, false).onSuccess(n -> {
+        vertx.executeBlocking(users::trim, false).onSuccess(n -> {
             if (n > 0) {
-                log.info("deleted {} run users an earlier agent process left", n);
+                log.info("deleted {} run users beyond the {} kept for reuse on this host", n, RunUsers.KEEP);
             }
         });
         this.ahead = new StartedAhead(deps, catalog, config.prestart(), this::liveRuns,

@@ -4,62 +4,84 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * Throw-away Unix users for the CLIs, when the agent runs as root ({@code --run-as}): each live login's CLI (and its
- * verify command) runs as a user no other live login has, owning its HOME (0700), so one user's CLI cannot read
- * another's files. When the run ends, everything that user still runs is killed and every file it owns under the
- * sessions dir is given back to the agent's user; only then may a later login get that user (a wiped uid, as a new
- * user would be; making one costs a {@code useradd} under /etc/passwd's lock, so up to {@link #MAX_IDLE} wait for
- * reuse). The agent deletes its users when it stops; users whose agent process died are deleted by any agent's sweep.
- * Without root (or with {@code --run-as self}) every CLI runs as the agent's own user, each in its own 0700 HOME.
- * Blocking: call on workers.
+ * verify command) runs as a user no other live login has, owning its HOME (0700), so one login's CLI cannot read
+ * another's files.
+ * <p>
+ * Making a user costs a {@code useradd} under /etc/passwd's lock, so users are kept and reused, host-wide: an agent
+ * holds a user through an OS file lock on {@code <lock-dir>/run-users/<name>.lease} (dropped by the OS if the agent
+ * dies), which names the run dir the user was given. When a run ends, a background janitor kills whatever its user
+ * still runs (also outside the CLI's process tree), deletes what it left in the world-writable temp dirs and gives
+ * its run's files back to the agent's user; only then may a later login get that user, exactly like a new user with
+ * a reused uid. An agent that needs a user takes one of its own wiped ones, else one no agent holds (wiped the same
+ * way first, the run dir its lease names included: its agent may have died mid-run), else makes one. Agents leave
+ * their users at exit; an agent's start deletes those beyond {@link #KEEP} that no agent holds. Without root (or with
+ * {@code --run-as self}) every CLI runs as the agent's own user, each in its own 0700 HOME. Blocking: call on workers.
  */
 public final class RunUsers {
     private static final Logger log = LoggerFactory.getLogger(RunUsers.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Names are {@code lr} + 10 hex digits; the comment marks the agent process that made them. */
+    /** Names are {@code lr} + 10 hex digits, in their own uid range, with this comment. */
     private static final String PREFIX = "lr";
-    private static final String COMMENT = "loginrelay run user, agent pid ";
+    private static final String COMMENT = "loginrelay run user";
     /** The uids (and gids) run users get. */
     static final int UID_MIN = 200_000;
     static final int UID_MAX = 299_999;
-    private static final List<Path> BIN = List.of(Path.of("/usr/sbin"), Path.of("/usr/bin"), Path.of("/sbin"),
-        Path.of("/bin"));
-
+    /** Unheld users kept on the host for reuse; more are deleted by an agent's start. */
+    static final int KEEP = 32;
     /** World-writable dirs where a CLI may leave files outside its HOME; wiped of a user's files at its run's end. */
     private static final List<String> TEMP_DIRS = List.of("/tmp", "/var/tmp", "/dev/shm");
-    /** Wiped users kept for the next logins of this agent. */
-    static final int MAX_IDLE = 32;
+    private static final List<Path> BIN = List.of(Path.of("/usr/sbin"), Path.of("/usr/bin"), Path.of("/sbin"),
+        Path.of("/bin"));
+    /**
+     * {@code $1}: the uid; then the temp dirs. Kills, waits (at most 1 s) until nothing of the uid runs, deletes its
+     * entries in those dirs (and one level down). One shell: one process start from this JVM per wipe.
+     */
+    private static final String WIPE = "PATH=/usr/sbin:/usr/bin:/sbin:/bin; uid=$1; shift; pkill -KILL -U \"$uid\"; "
+        + "n=0; while pgrep -U \"$uid\" >/dev/null && [ $n -lt 50 ]; do sleep 0.02; n=$((n+1)); done; "
+        + "[ $# -eq 0 ] || find \"$@\" -xdev -mindepth 1 -maxdepth 2 -user \"$uid\" -prune "
+        + "-exec rm -rf --one-file-system {} + ; exit 0";
 
     private final boolean enabled;
     private final String why;
     private final Path sessionsDir;
-    private final java.util.ArrayDeque<User> idle = new java.util.ArrayDeque<>();
+    private final Path leaseDir;
+    /** The users this agent holds (idle or in use), by name. */
+    private final Map<String, Lease> held = new HashMap<>();
+    /** Held, wiped, waiting for a login. */
+    private final ArrayDeque<User> idle = new ArrayDeque<>();
     /** Wipes ended runs' users, one at a time, off the runs' own threads. */
-    private final java.util.concurrent.ExecutorService janitor = java.util.concurrent.Executors.newSingleThreadExecutor(
-        r -> {
-            Thread t = new Thread(r, "run-users-janitor");
-            t.setDaemon(true);
-            return t;
-        });
+    private final ExecutorService janitor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "run-users-janitor");
+        t.setDaemon(true);
+        return t;
+    });
     private boolean closed;
-
-    private RunUsers(boolean enabled, String why, Path sessionsDir) {
-        this.enabled = enabled;
-        this.why = why;
-        this.sessionsDir = sessionsDir;
-    }
 
     /** A run's user: its name and ids. */
     public record User(String name, int uid, int gid) {
@@ -72,18 +94,50 @@ public final class RunUsers {
         }
     }
 
+    private record Lease(FileChannel channel, FileLock lock) {
+        /** Records the run dir the user is given ("" once wiped). */
+        void write(String runDir) throws IOException {
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(runDir.getBytes(StandardCharsets.UTF_8)), 0);
+            channel.force(false);
+        }
+
+        String read() throws IOException {
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(channel.size(), 4096));
+            channel.read(b, 0);
+            return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
+        }
+
+        void close() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException e) {
+                // closing the channel drops the lock anyway
+            }
+        }
+    }
+
+    private RunUsers(boolean enabled, String why, Path sessionsDir, Path leaseDir) {
+        this.enabled = enabled;
+        this.why = why;
+        this.sessionsDir = sessionsDir;
+        this.leaseDir = leaseDir;
+    }
+
     /** Every CLI as the agent's own user. */
     public static RunUsers self(String why) {
-        return new RunUsers(false, why, null);
+        return new RunUsers(false, why, null, null);
     }
 
     /**
      * From {@code --run-as}: {@code self}: never; {@code users}: always (an IllegalArgumentException says why it
-     * cannot be); {@code auto}: when the agent is root, has {@code useradd}, {@code userdel}, {@code setpriv} and
-     * {@code pkill}, and other users can pass through to {@code sessionsDir} (each dir above it allows others to
-     * search it), else the agent's own user, with the reason logged once.
+     * cannot be); {@code auto}: when the agent is root, has {@code useradd}, {@code userdel}, {@code setpriv},
+     * {@code pkill} and {@code pgrep}, and other users can pass through to {@code sessionsDir} (each dir above it
+     * allows others to search it), else the agent's own user, with the reason logged once. {@code lockDir}: the
+     * host-wide lock dir every agent on the host shares (the users' leases live there).
      */
-    public static RunUsers of(String mode, Path sessionsDir) {
+    public static RunUsers of(String mode, Path sessionsDir, Path lockDir) {
         if (mode.equals("self")) {
             return self("--run-as self");
         }
@@ -92,7 +146,8 @@ public final class RunUsers {
         }
         String blocker = blocker(sessionsDir);
         if (blocker == null) {
-            return new RunUsers(true, null, sessionsDir.toAbsolutePath().normalize());
+            return new RunUsers(true, null, sessionsDir.toAbsolutePath().normalize(),
+                lockDir.toAbsolutePath().normalize().resolve("run-users"));
         }
         if (mode.equals("users")) {
             throw new IllegalArgumentException("--run-as users: " + blocker);
@@ -116,7 +171,7 @@ public final class RunUsers {
                 if (Files.isDirectory(p) && !Files.getPosixFilePermissions(p)
                         .contains(PosixFilePermission.OTHERS_EXECUTE)) {
                     return "other users cannot pass through " + p + " (mode "
-                        + java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
+                        + PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
                         + ") to reach the sessions' HOMEs under " + sessionsDir;
                 }
             } catch (IOException e) {
@@ -137,9 +192,8 @@ public final class RunUsers {
     }
 
     /**
-     * A user for the run whose dir is {@code sessionDir} (a wiped one waiting for reuse, else a new one), given that
-     * dir (its HOME and TMPDIR inside, recursively). The sessions dir above is made passable (0711) but not listable
-     * for others. Null when per-run users are off.
+     * A user for the run whose dir is {@code sessionDir}, given that dir (its HOME and TMPDIR inside, recursively);
+     * the sessions dir above is made passable (0711) but not listable for others. Null when per-run users are off.
      */
     User create(Path sessionDir) throws IOException, InterruptedException {
         if (!enabled) {
@@ -150,32 +204,62 @@ public final class RunUsers {
             u = idle.poll();
         }
         if (u == null) {
-            String name = PREFIX + HexFormat.of().formatHex(bytes(5));
-            // A uid range of their own, far from people's and system accounts', with room for many logins at once.
-            // Its passwd home is the sessions dir (passable, not listable): never another login's HOME.
-            passwd(List.of(tool("useradd"), "-K", "UID_MIN=" + UID_MIN, "-K", "UID_MAX=" + UID_MAX, "-K",
-                "GID_MIN=" + UID_MIN, "-K", "GID_MAX=" + UID_MAX, "--user-group", "--no-create-home", "--home-dir",
-                sessionsDir.toString(), "--shell", "/usr/sbin/nologin", "--comment",
-                COMMENT + ProcessHandle.current().pid(), name));
-            u = new User(name, id("-u", name), id("-g", name));
+            u = adopt();
         }
-        Files.setPosixFilePermissions(sessionDir.getParent(),
-            java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        if (u == null) {
+            u = make();
+        }
+        lease(u).write(sessionDir.toString()); // before the user owns anything there
+        Files.setPosixFilePermissions(sessionDir.getParent(), PosixFilePermissions.fromString("rwx--x--x"));
         try (Stream<Path> all = Files.walk(sessionDir)) {
             for (Path f : all.toList()) {
-                Files.setAttribute(f, "unix:uid", u.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(f, "unix:gid", u.gid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(f, "unix:uid", u.uid(), LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(f, "unix:gid", u.gid(), LinkOption.NOFOLLOW_LINKS);
             }
+        }
+        return u;
+    }
+
+    /** A run user of the host that no agent holds, now held here and wiped; null when there is none. */
+    private User adopt() throws IOException, InterruptedException {
+        for (User u : all()) {
+            synchronized (this) {
+                if (held.containsKey(u.name())) {
+                    continue;
+                }
+            }
+            Lease l = tryLease(u);
+            if (l == null) {
+                continue;
+            }
+            String runDir = l.read();
+            wipe(u, runDir.isEmpty() ? null : Path.of(runDir));
+            l.write("");
+            log.info("run user {} taken over (no agent held it)", u.name());
+            return u;
+        }
+        return null;
+    }
+
+    /** A new run user, held here. */
+    private User make() throws IOException, InterruptedException {
+        String name = PREFIX + HexFormat.of().formatHex(bytes(5));
+        // A uid range of their own, far from people's and system accounts'. Its passwd home is the sessions dir
+        // (passable, not listable): never a login's HOME.
+        passwd(List.of(tool("useradd"), "-K", "UID_MIN=" + UID_MIN, "-K", "UID_MAX=" + UID_MAX, "-K",
+            "GID_MIN=" + UID_MIN, "-K", "GID_MAX=" + UID_MAX, "--user-group", "--no-create-home", "--home-dir",
+            sessionsDir.toString(), "--shell", "/usr/sbin/nologin", "--comment", COMMENT, name));
+        User u = new User(name, id("-u", name), id("-g", name));
+        if (tryLease(u) == null) {
+            throw new IOException("cannot hold the new run user " + name);
         }
         return u;
     }
 
     /**
      * The run whose dir is {@code sessionDir} ended (its CLI's process tree is gone): in the background, one user at a
-     * time so that a burst's end does not take the CPU from live logins, kills whatever its user still runs (also
-     * outside the CLI's process tree), deletes what it left in the host's world-writable temp dirs, gives its run's
-     * files back to the agent's user, then keeps the wiped user for a later login (or deletes it). Until then no
-     * login gets that user.
+     * time so that a burst's end leaves the CPU to live logins, the user is wiped ({@link #wipe}) and only then waits
+     * for a later login.
      */
     void release(User u, Path sessionDir) {
         if (u == null) {
@@ -185,86 +269,56 @@ public final class RunUsers {
             janitor.execute(() -> {
                 try {
                     wipe(u, sessionDir);
+                    lease(u).write("");
                 } catch (IOException | InterruptedException | RuntimeException e) {
                     if (e instanceof InterruptedException) {
                         Thread.currentThread().interrupt();
                     }
-                    log.warn("cannot wipe run user {}: {}; deleting it", u.name(), e.toString());
-                    delete(u);
-                    return;
+                    log.warn("cannot wipe run user {}: {}; no login gets it from this agent", u.name(), e.toString());
+                    return; // still held: nobody gets it until this agent exits and another wipes it
                 }
                 synchronized (this) {
-                    if (!closed && idle.size() < MAX_IDLE) {
+                    if (!closed) {
                         idle.push(u);
                         return;
                     }
                 }
-                delete(u);
+                unlease(u);
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            delete(u); // the agent is stopping
+        } catch (RejectedExecutionException e) {
+            // the agent is stopping: the lease (naming the run dir) goes with it; whoever takes the user wipes it
         }
     }
 
     /**
-     * Kills the user's processes, deletes what it left in the world-writable temp dirs, and gives its run's files
-     * back to the agent's user (it can write nowhere else: the sessions dir is the agent's, passable only). One
-     * shell for the first two, so one process start from this JVM.
+     * Kills the user's processes, deletes what it left in the world-writable temp dirs, and gives the files it owns
+     * in its run's dir back to the agent's user (it can write nowhere else: the sessions dir is the agent's,
+     * passable only).
      */
-    private static void wipe(User u, Path sessionDir) throws IOException, InterruptedException {
+    private static void wipe(User u, Path runDir) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", WIPE, "wipe", Integer.toString(u.uid())));
         cmd.addAll(TEMP_DIRS.stream().filter(d -> Files.isDirectory(Path.of(d))).toList());
         exec(cmd);
-        reclaim(sessionDir, u.uid());
+        reclaim(runDir, u.uid());
     }
 
     /**
-     * {@code $1}: the uid; then the temp dirs. Kills, waits (at most 1 s) until nothing of the uid runs, deletes its
-     * entries in those dirs (and one level down).
-     */
-    private static final String WIPE = "PATH=/usr/sbin:/usr/bin:/sbin:/bin; uid=$1; shift; " + "pkill -KILL -U \"$uid\"; n=0; "
-        + "while pgrep -U \"$uid\" >/dev/null && [ $n -lt 50 ]; do sleep 0.02; n=$((n+1)); done; "
-        + "[ $# -eq 0 ] || find \"$@\" -xdev -mindepth 1 -maxdepth 2 -user \"$uid\" -prune "
-        + "-exec rm -rf --one-file-system {} + ; exit 0";
-
-    /** Stops lending users: finishes the wipes under way (at most 3 s), then deletes the idle users (agent stop). */
-    public void close() {
-        synchronized (this) {
-            closed = true;
-        }
-        janitor.shutdown();
-        try {
-            janitor.awaitTermination(3, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        List<User> all;
-        synchronized (this) {
-            all = List.copyOf(idle);
-            idle.clear();
-        }
-        all.forEach(RunUsers::delete);
-    }
-
-    /**
-     * Gives every file under {@code dir} that {@code uid} owns (any uid of the run users' range when negative) back to
-     * the agent's user: a uid that a later login gets must own nothing of an earlier one (kept for the retention time
-     * with its credentials).
+     * Gives every file under {@code dir} that {@code uid} owns back to the agent's user: a later login that gets this
+     * uid must own nothing of an earlier one (kept for the retention time with its credentials).
      */
     static void reclaim(Path dir, int uid) {
-        if (dir == null || !Files.isDirectory(dir)) {
+        if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path f : all.toList()) {
                 try {
-                    int owner = (Integer) Files.getAttribute(f, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                    if (uid >= 0 ? owner == uid : owner >= UID_MIN && owner <= UID_MAX) {
-                        Files.setAttribute(f, "unix:uid", 0, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                        Files.setAttribute(f, "unix:gid", 0, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if ((Integer) Files.getAttribute(f, "unix:uid", LinkOption.NOFOLLOW_LINKS) == uid) {
+                        Files.setAttribute(f, "unix:uid", 0, LinkOption.NOFOLLOW_LINKS);
+                        Files.setAttribute(f, "unix:gid", 0, LinkOption.NOFOLLOW_LINKS);
                     }
                 } catch (java.nio.file.NoSuchFileException e) {
-                    // deleted meanwhile (a sweep of old dirs)
+                    // deleted meanwhile (the retention sweep)
                 }
             }
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -272,60 +326,140 @@ public final class RunUsers {
         }
     }
 
-    /** Kills whatever the user still runs, then deletes the user. Quiet when already gone. */
-    static void delete(User u) {
-        try {
-            exec(List.of(tool("pkill"), "-KILL", "-U", Integer.toString(u.uid())), 0, 1); // 1: nothing to kill
-            passwd(List.of(tool("userdel"), u.name()), 0, 6); // 6: no such user
-        } catch (IOException | InterruptedException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            log.warn("cannot delete run user {}: {}", u.name(), e.getMessage());
-        }
-    }
-
     /**
-     * Deletes the run users whose agent process is gone (a crash, a kill): read from {@code /etc/passwd}. Answers how
-     * many went.
+     * Deletes the host's run users beyond {@link #KEEP} that no agent holds (held one at a time while deleted, so no
+     * agent takes one meanwhile). Answers how many went.
      */
-    public int sweep() {
+    public int trim() {
         if (!enabled) {
             return 0;
         }
         int n = 0;
         try {
-            for (String line : Files.readAllLines(Path.of("/etc/passwd"), StandardCharsets.UTF_8)) {
-                String[] f = line.split(":", -1);
-                if (f.length < 5 || !f[0].matches(PREFIX + "[0-9a-f]{10}") || !f[4].startsWith(COMMENT)
-                    || Integer.parseInt(f[2]) < UID_MIN || Integer.parseInt(f[2]) > UID_MAX) {
+            List<User> free = new ArrayList<>();
+            for (User u : all()) {
+                synchronized (this) {
+                    if (held.containsKey(u.name())) {
+                        continue;
+                    }
+                }
+                Lease l = tryLease(u);
+                if (l != null) {
+                    free.add(u);
+                }
+            }
+            for (int i = 0; i < free.size(); i++) {
+                User u = free.get(i);
+                if (i < KEEP) {
+                    unlease(u);
                     continue;
                 }
-                long pid;
-                try {
-                    pid = Long.parseLong(f[4].substring(COMMENT.length()).strip());
-                } catch (NumberFormatException e) {
-                    continue;
-                }
-                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                    continue;
-                }
-                User dead = new User(f[0], Integer.parseInt(f[2]), Integer.parseInt(f[3]));
-                delete(dead);
-                if (f.length > 5 && !f[5].isEmpty()) {
-                    reclaim(Path.of(f[5]), dead.uid()); // its passwd home is its agent's sessions dir
-                }
+                String runDir = lease(u).read();
+                wipe(u, runDir.isEmpty() ? null : Path.of(runDir));
+                passwd(List.of(tool("userdel"), u.name()), 0, 6); // 6: no such user
+                unlease(u);
+                Files.deleteIfExists(leaseDir.resolve(u.name() + ".lease"));
                 n++;
             }
-        } catch (IOException | RuntimeException e) {
-            log.warn("cannot sweep leftover run users: {}", e.getMessage());
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.warn("cannot trim the run users: {}", e.toString());
         }
         return n;
     }
 
+    /** Stops lending users: finishes the wipes under way (at most 3 s) and lets go of every user (agent stop). */
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        janitor.shutdown();
+        try {
+            janitor.awaitTermination(3, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<String> names;
+        synchronized (this) {
+            idle.clear();
+            names = List.copyOf(held.keySet());
+        }
+        // Users still in use name their run dir in their lease: whoever takes them next wipes them first.
+        names.forEach(n -> {
+            Lease l;
+            synchronized (this) {
+                l = held.remove(n);
+            }
+            if (l != null) {
+                l.close();
+            }
+        });
+    }
+
+    /** The host's run users, from /etc/passwd. */
+    private static List<User> all() throws IOException {
+        List<User> out = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/etc/passwd"), StandardCharsets.UTF_8)) {
+            String[] f = line.split(":", -1);
+            if (f.length < 5 || !f[0].matches(PREFIX + "[0-9a-f]{10}") || !f[4].startsWith(COMMENT)) {
+                continue;
+            }
+            try {
+                int uid = Integer.parseInt(f[2]);
+                if (uid >= UID_MIN && uid <= UID_MAX) {
+                    out.add(new User(f[0], uid, Integer.parseInt(f[3])));
+                }
+            } catch (NumberFormatException e) {
+                // not ours
+            }
+        }
+        return out;
+    }
+
+    /** Takes the user's lease if no agent (this one included) holds it; null otherwise. */
+    private Lease tryLease(User u) throws IOException {
+        Files.createDirectories(leaseDir);
+        FileChannel ch = FileChannel.open(leaseDir.resolve(u.name() + ".lease"), StandardOpenOption.CREATE,
+            StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            FileLock lock = ch.tryLock();
+            if (lock != null) {
+                Lease l = new Lease(ch, lock);
+                synchronized (this) {
+                    held.put(u.name(), l);
+                }
+                return l;
+            }
+        } catch (OverlappingFileLockException e) {
+            // held in this JVM
+        }
+        ch.close();
+        return null;
+    }
+
+    private synchronized Lease lease(User u) throws IOException {
+        Lease l = held.get(u.name());
+        if (l == null) {
+            throw new IOException("run user " + u.name() + " is not held by this agent");
+        }
+        return l;
+    }
+
+    private void unlease(User u) {
+        Lease l;
+        synchronized (this) {
+            l = held.remove(u.name());
+        }
+        if (l != null) {
+            l.close();
+        }
+    }
+
     /**
-     * useradd/userdel: one at a time in this JVM; other agents on the host may hold /etc/passwd's lock (exit 1 or
-     * 10, "cannot lock"), so those are tried again for up to 10 s.
+     * useradd/userdel: one at a time in this JVM; other processes may hold /etc/passwd's lock ("cannot lock"), so
+     * those are tried again for up to 10 s.
      */
     private static void passwd(List<String> cmd, int... ok) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -336,9 +470,7 @@ public final class RunUsers {
                 }
                 return;
             } catch (IOException e) {
-                String m = String.valueOf(e.getMessage());
-                boolean locked = m.contains("cannot lock") || m.contains(" exited 10:") && m.contains("lock");
-                if (!locked || System.nanoTime() > deadline) {
+                if (!String.valueOf(e.getMessage()).contains("cannot lock") || System.nanoTime() > deadline) {
                     throw e;
                 }
                 Thread.sleep(20 + RANDOM.nextInt(80));

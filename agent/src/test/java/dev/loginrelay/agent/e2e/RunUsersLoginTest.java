@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,6 +33,9 @@ class RunUsersLoginTest {
     private Path clis;
     private Path leftover;
     private AgentFixture agent;
+    private JsonObject pasteSpec;
+    /** Run users these tests made by hand (the agents' own stay for reuse, as on any host). */
+    private final List<String> made = new java.util.ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -56,6 +60,7 @@ class RunUsersLoginTest {
         assertThat(bind.code()).as("mount --bind the pinned CLIs: " + bind.out()).isZero();
         JsonObject paste = new JsonObject(FakeSpecs.paste("fake-claude", new JsonObject()).encode()
             .replace(AgentFixture.FAKECLI.toString(), fakes.toString()));
+        pasteSpec = paste;
         // The same CLI, but it first leaves a process behind, outside its own process tree (setsid).
         JsonArray cmd = paste.getJsonArray("command");
         leftover = Path.of("/tmp", "lr-left-" + root.getFileName());
@@ -64,7 +69,8 @@ class RunUsersLoginTest {
                 + String.join(" ", cmd.stream().map(String::valueOf).toList())));
         agent = new AgentFixture(root).spec(paste).spec(escaper)
             .start(Map.of("LOGINRELAY_AGENT_RUN_AS", "users", "LOGINRELAY_AGENT_CLI_PATH",
-                clis.resolve("node_modules/.bin").toString()));
+                clis.resolve("node_modules/.bin").toString(), "LOGINRELAY_AGENT_LOCK_DIR",
+                root.resolve("locks").toString()));
     }
 
     @AfterEach
@@ -73,6 +79,7 @@ class RunUsersLoginTest {
             agent.close();
         }
         run("umount", clis.toString());
+        made.forEach(n -> run("userdel", n));
         Files.deleteIfExists(leftover);
         run("rm", "-rf", "--one-file-system", root.toString());
     }
@@ -128,11 +135,21 @@ class RunUsersLoginTest {
 
         assertThat(agent.post("/api/v1/runs/u-2/cancel", null).status()).isEqualTo(200);
         assertThat(agent.post("/api/v1/runs/u-3/cancel", null).status()).isEqualTo(200);
-        // The agent deletes its users when it stops.
+        // An agent that stops leaves its users for the next one on the host, which takes one rather than make one.
         agent.close();
         agent = null;
-        assertThat(userName(uid1)).as(name1 + " deleted with its agent").isEmpty();
-        assertThat(userName(uid2)).isEmpty();
+        assertThat(userName(uid1)).as(name1 + " kept for reuse").isPresent();
+        AgentFixture next = new AgentFixture(root.resolve("next")).spec(paste()).start(Map.of("LOGINRELAY_AGENT_RUN_AS",
+            "users", "LOGINRELAY_AGENT_CLI_PATH", clis.resolve("node_modules/.bin").toString(),
+            "LOGINRELAY_AGENT_LOCK_DIR", root.resolve("locks").toString()));
+        try {
+            next.startRun("n-1", "fake-claude");
+            next.awaitInput("n-1", 30);
+            assertThat(cliUid(next.home("n-1"))).as("taken over, not made").isIn(uid1, uid2);
+            assertThat(uidOf(home1)).as("the earlier login's HOME stays the agent's").isZero();
+        } finally {
+            next.close();
+        }
         assertThat(one.getString("id")).isEqualTo("u-1");
     }
 
@@ -150,23 +167,46 @@ class RunUsersLoginTest {
         AgentFixture.awaitTrue(() -> !Files.exists(leftover), 10, "what it left in /tmp deleted");
     }
 
+    /**
+     * An agent killed mid-run leaves its user holding files and maybe a process; the lease names the run's dir. The
+     * next agent that takes the user wipes it first: the process killed, the files given back.
+     */
     @Test
-    void anAgentsStartDeletesTheRunUsersADeadAgentLeft() throws Exception {
-        Process gone = new ProcessBuilder("true").start();
-        gone.waitFor();
-        String name = "lr" + "0123456789abcdef".substring(0, 10);
+    void aUserLeftByAKilledAgentIsWipedBeforeAnotherLoginGetsIt() throws Exception {
+        agent.close(); // this test's agent would take the user first
+        agent = null;
+        String name = "lr" + "00000000ab";
         Result add = run("useradd", "-K", "UID_MIN=200000", "-K", "UID_MAX=299999", "-K", "GID_MIN=200000", "-K",
             "GID_MAX=299999", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "--comment",
-            "loginrelay run user, agent pid " + gone.pid(), name);
+            "loginrelay run user", name);
         assertThat(add.code()).as(add.out()).isZero();
-        AgentFixture next = new AgentFixture(root.resolve("next")).start(Map.of("LOGINRELAY_AGENT_RUN_AS", "users",
-            "LOGINRELAY_AGENT_CLI_PATH", clis.resolve("node_modules/.bin").toString()));
-        try {
-            AgentFixture.awaitTrue(() -> run("id", "-u", name).code() != 0, 10, "the dead agent's user " + name
-                + " deleted");
-        } finally {
-            next.close();
-            run("userdel", name);
+        made.add(name);
+        int uid = Integer.parseInt(run("id", "-u", name).out().strip());
+        Path oldRun = Files.createDirectories(root.resolve("old/sessions/s-old/home"));
+        Path secret = Files.writeString(oldRun.resolve("credentials.json"), "{}");
+        run("chown", "-R", uid + ":" + uid, root.resolve("old/sessions/s-old").toString());
+        Files.createDirectories(root.resolve("locks/run-users"));
+        Files.writeString(root.resolve("locks/run-users/" + name + ".lease"),
+            root.resolve("old/sessions/s-old").toString());
+        Process left = new ProcessBuilder("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "sleep",
+            "300").start();
+        // Every other run user on this host is held by someone else (as other agents would), so the next agent
+        // takes this one (and its start's trim, which keeps up to 32 free users, leaves it alone).
+        try (HeldLeases h = HeldLeases.hold(root.resolve("locks/run-users"), otherRunUids(uid))) {
+            AgentFixture next = new AgentFixture(root.resolve("next")).spec(paste()).start(Map.of(
+                "LOGINRELAY_AGENT_RUN_AS", "users", "LOGINRELAY_AGENT_CLI_PATH",
+                clis.resolve("node_modules/.bin").toString(), "LOGINRELAY_AGENT_LOCK_DIR",
+                root.resolve("locks").toString()));
+            try {
+                next.startRun("n-1", "fake-claude");
+                next.awaitInput("n-1", 30);
+                assertThat(cliUid(next.home("n-1"))).as("the left user, taken over").isEqualTo(uid);
+                assertThat(left.waitFor(10, TimeUnit.SECONDS)).as("its leftover process killed").isTrue();
+                assertThat(uidOf(secret)).as("the old run's file given back").isZero();
+            } finally {
+                left.destroyForcibly();
+                next.close();
+            }
         }
     }
 
@@ -203,6 +243,62 @@ class RunUsersLoginTest {
             }
         } finally {
             new ProcessBuilder("rm", "-rf", closed.toString()).start().waitFor();
+        }
+    }
+
+    private JsonObject paste() {
+        return pasteSpec;
+    }
+
+    /** The uids of the host's other run users. */
+    private static List<Integer> otherRunUids(int except) throws IOException {
+        return Files.readAllLines(Path.of("/etc/passwd")).stream().map(l -> l.split(":"))
+            .filter(f -> f.length > 4 && f[0].matches("lr[0-9a-f]{10}") && f[4].startsWith("loginrelay run user"))
+            .map(f -> Integer.parseInt(f[2])).filter(u -> u != except).toList();
+    }
+
+    /** Leases held on other run users (as other live agents would), so a test controls which one is free. */
+    private static final class HeldLeases implements AutoCloseable {
+        private final List<java.nio.channels.FileChannel> channels = new java.util.ArrayList<>();
+
+        static HeldLeases hold(Path dir, List<Integer> uids) throws IOException {
+            HeldLeases h = new HeldLeases();
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length > 2 && f[0].matches("lr[0-9a-f]{10}") && uids.contains(Integer.parseInt(f[2]))) {
+                    java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve(f[0] + ".lease"),
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                    long until = System.nanoTime() + 10_000_000_000L;
+                    while (true) {
+                        try {
+                            if (ch.tryLock() != null) {
+                                h.channels.add(ch);
+                                break;
+                            }
+                        } catch (java.nio.channels.OverlappingFileLockException e) {
+                            // the agent in this JVM holds it for a moment (its start trims the host's users)
+                        }
+                        if (System.nanoTime() > until) {
+                            ch.close();
+                            throw new IOException("cannot hold the lease of " + f[0]);
+                        }
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException(e);
+                        }
+                    }
+                }
+            }
+            return h;
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (java.nio.channels.FileChannel ch : channels) {
+                ch.close();
+            }
         }
     }
 
