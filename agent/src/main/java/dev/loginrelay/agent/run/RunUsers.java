@@ -71,6 +71,8 @@ public final class RunUsers {
     private final String why;
     private final Path sessionsDir;
     private final Path leaseDir;
+    /** The run users every {@code RunUsers} of this JVM holds, by name (guarded by the class's lock). */
+    private static final java.util.Set<String> HELD = new java.util.HashSet<>();
     /** The users this agent holds (idle or in use), by name. */
     private final Map<String, Lease> held = new HashMap<>();
     /** Held, wiped, waiting for a login. */
@@ -241,19 +243,24 @@ public final class RunUsers {
         return null;
     }
 
-    /** A new run user, held here. */
+    /** A new run user, held here from before it exists (so no other agent can take it first). */
     private User make() throws IOException, InterruptedException {
         String name = PREFIX + HexFormat.of().formatHex(bytes(5));
-        // A uid range of their own, far from people's and system accounts'. Its passwd home is the sessions dir
-        // (passable, not listable): never a login's HOME.
-        passwd(List.of(tool("useradd"), "-K", "UID_MIN=" + UID_MIN, "-K", "UID_MAX=" + UID_MAX, "-K",
-            "GID_MIN=" + UID_MIN, "-K", "GID_MAX=" + UID_MAX, "--user-group", "--no-create-home", "--home-dir",
-            sessionsDir.toString(), "--shell", "/usr/sbin/nologin", "--comment", COMMENT, name));
-        User u = new User(name, id("-u", name), id("-g", name));
-        if (tryLease(u) == null) {
-            throw new IOException("cannot hold the new run user " + name);
+        User pending = new User(name, -1, -1);
+        if (tryLease(pending) == null) {
+            throw new IOException("cannot hold the lease of a new run user " + name);
         }
-        return u;
+        try {
+            // A uid range of their own, far from people's and system accounts'. Its passwd home is the sessions dir
+            // (passable, not listable): never a login's HOME.
+            passwd(List.of(tool("useradd"), "-K", "UID_MIN=" + UID_MIN, "-K", "UID_MAX=" + UID_MAX, "-K",
+                "GID_MIN=" + UID_MIN, "-K", "GID_MAX=" + UID_MAX, "--user-group", "--no-create-home", "--home-dir",
+                sessionsDir.toString(), "--shell", "/usr/sbin/nologin", "--comment", COMMENT, name));
+            return new User(name, id("-u", name), id("-g", name));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            unlease(pending);
+            throw e;
+        }
     }
 
     /**
@@ -387,15 +394,7 @@ public final class RunUsers {
             names = List.copyOf(held.keySet());
         }
         // Users still in use name their run dir in their lease: whoever takes them next wipes them first.
-        names.forEach(n -> {
-            Lease l;
-            synchronized (this) {
-                l = held.remove(n);
-            }
-            if (l != null) {
-                l.close();
-            }
-        });
+        names.forEach(n -> unlease(new User(n, -1, -1)));
     }
 
     /** The host's run users, from /etc/passwd. */
@@ -418,25 +417,37 @@ public final class RunUsers {
         return out;
     }
 
-    /** Takes the user's lease if no agent (this one included) holds it; null otherwise. */
+    /**
+     * Takes the user's lease if no agent (this one included) holds it; null otherwise. Under one JVM-wide lock, and
+     * never opening a lease file this JVM already holds: the OS's record locks belong to the process, and closing any
+     * channel on a file would drop the lock another channel of this process holds on it.
+     */
     private Lease tryLease(User u) throws IOException {
-        Files.createDirectories(leaseDir);
-        FileChannel ch = FileChannel.open(leaseDir.resolve(u.name() + ".lease"), StandardOpenOption.CREATE,
-            StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-            FileLock lock = ch.tryLock();
-            if (lock != null) {
-                Lease l = new Lease(ch, lock);
-                synchronized (this) {
-                    held.put(u.name(), l);
-                }
-                return l;
+        synchronized (RunUsers.class) {
+            if (HELD.contains(u.name())) {
+                return null;
             }
-        } catch (OverlappingFileLockException e) {
-            // held in this JVM
+            Files.createDirectories(leaseDir);
+            FileChannel ch = FileChannel.open(leaseDir.resolve(u.name() + ".lease"), StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // cannot happen while HELD is right; the channel stays open rather than drop that lock
+                return null;
+            }
+            if (lock == null) {
+                ch.close(); // another process holds it; this process held no lock on the file
+                return null;
+            }
+            HELD.add(u.name());
+            Lease l = new Lease(ch, lock);
+            synchronized (this) {
+                held.put(u.name(), l);
+            }
+            return l;
         }
-        ch.close();
-        return null;
     }
 
     private synchronized Lease lease(User u) throws IOException {
@@ -453,7 +464,10 @@ public final class RunUsers {
             l = held.remove(u.name());
         }
         if (l != null) {
-            l.close();
+            synchronized (RunUsers.class) {
+                l.close();
+                HELD.remove(u.name());
+            }
         }
     }
 
