@@ -59,11 +59,11 @@ public final class RunUsers {
     private static final List<Path> BIN = List.of(Path.of("/usr/sbin"), Path.of("/usr/bin"), Path.of("/sbin"),
         Path.of("/bin"));
     /**
-     * {@code $1}: the uid; then the temp dirs. Kills, waits (at most 1 s) until nothing of the uid runs, deletes its
-     * entries in those dirs (and one level down). One shell: one process start from this JVM per wipe.
+     * {@code $1}: the uid; then the temp dirs. Kills (a process killed with SIGKILL runs no more code, so nothing it
+     * writes can follow), then deletes its entries in those dirs (and one level down). One shell, at the lowest CPU
+     * and I/O priority: one process start from this JVM per wipe, and live logins go first.
      */
     private static final String WIPE = "PATH=/usr/sbin:/usr/bin:/sbin:/bin; uid=$1; shift; pkill -KILL -U \"$uid\"; "
-        + "n=0; while pgrep -U \"$uid\" >/dev/null && [ $n -lt 50 ]; do sleep 0.02; n=$((n+1)); done; "
         + "[ $# -eq 0 ] || find \"$@\" -xdev -mindepth 1 -maxdepth 2 -user \"$uid\" -prune "
         + "-exec rm -rf --one-file-system {} + ; exit 0";
 
@@ -135,7 +135,7 @@ public final class RunUsers {
     /**
      * From {@code --run-as}: {@code self}: never; {@code users}: always (an IllegalArgumentException says why it
      * cannot be); {@code auto}: when the agent is root, has {@code useradd}, {@code userdel}, {@code setpriv},
-     * {@code pkill} and {@code pgrep}, and other users can pass through to {@code sessionsDir} (each dir above it
+     * {@code pkill} and {@code nice}, and other users can pass through to {@code sessionsDir} (each dir above it
      * allows others to search it), else the agent's own user, with the reason logged once. {@code lockDir}: the
      * host-wide lock dir every agent on the host shares (the users' leases live there).
      */
@@ -162,7 +162,7 @@ public final class RunUsers {
         if (!"root".equals(System.getProperty("user.name"))) {
             return "the agent does not run as root";
         }
-        for (String t : List.of("useradd", "userdel", "setpriv", "pkill", "pgrep")) {
+        for (String t : List.of("useradd", "userdel", "setpriv", "pkill", "nice")) {
             if (toolPath(t) == null) {
                 return t + " is not installed (in " + BIN + ")";
             }
@@ -303,7 +303,8 @@ public final class RunUsers {
      * passable only).
      */
     private static void wipe(User u, Path runDir) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", WIPE, "wipe", Integer.toString(u.uid())));
+        List<String> cmd = new ArrayList<>(List.of(tool("nice"), "-n", "19", "/bin/sh", "-c", WIPE, "wipe",
+            Integer.toString(u.uid())));
         cmd.addAll(TEMP_DIRS.stream().filter(d -> Files.isDirectory(Path.of(d))).toList());
         exec(cmd);
         reclaim(runDir, u.uid());
