@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
@@ -38,6 +39,9 @@ final class StartedAhead {
     private static final long BUSY_RETRY_MS = 1_000;
     /** An agent serving this many live sessions starts no login ahead (a burst's agents keep none idle). */
     static final int BUSY_SESSIONS = 8;
+    /** After being busy, an agent starts logins ahead only once it has been calm this long (a burst's end). */
+    private static final long CALM_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private long busySince = System.nanoTime() - CALM_NANOS;
     /** How often a login started ahead that takes a host lock (codex's port 1455) looks for a session wanting it. */
     private static final long YIELD_POLL_MS = 200;
 
@@ -142,6 +146,9 @@ final class StartedAhead {
             return;
         }
         if (busy.getAsBoolean()) {
+            busySince = System.nanoTime();
+        }
+        if (System.nanoTime() - busySince < CALM_NANOS) {
             deps.vertx().setTimer(BUSY_RETRY_MS, t -> start(spec));
             return;
         }
