@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ConnectBench {
     private static final String API_KEY = "bench-api-key-000000000000000000";
-    private static final String OPERATOR_KEY = "bench-operator-x";
+    static final String OPERATOR_KEY = "bench-operator-x";
 
     private ConnectBench() {
     }
