@@ -9,8 +9,8 @@ Usage: scripts/run.sh [--agent-only [agent flags]]
 Builds the jars if a source file is newer than them, installs the pinned CLIs (snapshot/clis.txt) into .clis/, and
 runs the controller on http://127.0.0.1:8080 with its state under .loginrelay/controller: embedded PostgreSQL (data
 kept across restarts), a generated API key (.loginrelay/controller/api-key) and operator token
-(.loginrelay/controller/operator-token), and one local agent process per session. Open http://127.0.0.1:8080/ for
-the Connect page. Every LOGINRELAY_* variable of the README's configuration table is honoured (e.g.
+(.loginrelay/controller/operator-token), and local agent processes started ahead and shared by sessions (with
+claude, codex and gemini logins started before the clicks). Open http://127.0.0.1:8080/ for the Connect page. Every LOGINRELAY_* variable of the README's configuration table is honoured (e.g.
 LOGINRELAY_HTTP_PORT=9090).
 
 The first run takes about a minute and a half: the Maven build (~50 s, dependencies from Maven Central on a cold
