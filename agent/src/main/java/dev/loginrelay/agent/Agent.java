@@ -31,25 +31,30 @@ public final class Agent extends VerticleBase {
     /** Swapped by {@link #reloadToken()} and {@code PUT /api/v1/token}; read by the bearer check on every request. */
     private final AtomicReference<Secret> token;
     private final ProviderCatalog catalog;
+    private final dev.loginrelay.agent.run.RunUsers users;
     private RunService runs;
     private HttpServer server;
 
-    private Agent(AgentConfig config, Secret token, ProviderCatalog catalog) {
+    private Agent(AgentConfig config, Secret token, ProviderCatalog catalog, dev.loginrelay.agent.run.RunUsers users) {
         this.config = config;
         this.token = new AtomicReference<>(token);
         this.catalog = catalog;
+        this.users = users;
     }
 
-    /** Loads the token and the provider specs (blocking, before deployment) and deploys the agent. */
+    /**
+     * Loads the token and the provider specs and decides whose user the CLIs run as (blocking, before deployment),
+     * then deploys the agent.
+     */
     public static Future<Agent> deploy(Vertx vertx, AgentConfig config) {
         return vertx.executeBlocking(() -> new Agent(config, TokenFile.readOrCreate(config.tokenFile()),
-                ProviderCatalog.load(config.providersDir())))
+                ProviderCatalog.load(config.providersDir()), dev.loginrelay.agent.run.RunUsers.of(config)))
             .compose(agent -> vertx.deployVerticle(agent).map(id -> agent));
     }
 
     @Override
     public Future<?> start() {
-        runs = new RunService(vertx, context, config, catalog);
+        runs = new RunService(vertx, context, config, catalog, users);
         Doctor doctor = new Doctor(vertx, config, catalog);
         AgentRoutes routes = new AgentRoutes(vertx, runs, new WorkspaceHome(vertx, config, catalog), catalog, doctor,
             version());

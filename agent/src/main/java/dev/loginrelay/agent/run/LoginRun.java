@@ -67,11 +67,6 @@ public final class LoginRun {
         return id;
     }
 
-    /** The session it serves (the API's id of the run). */
-    String sessionId() {
-        return sessionId;
-    }
-
     /**
      * True when a session can take this run, started ahead: its link is out and nobody has answered it yet (the
      * CLI's state and PKCE were minted for this run alone, and no one has seen them).

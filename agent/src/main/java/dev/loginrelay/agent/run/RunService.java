@@ -39,9 +39,9 @@ public final class RunService implements AutoCloseable {
     private final long sweepTimer;
     private final StartedAhead ahead;
 
-    public RunService(Vertx vertx, Context context, AgentConfig config, ProviderCatalog catalog) {
+    /** {@code users}: {@link RunUsers#of(AgentConfig)}, decided off the event loop. */
+    public RunService(Vertx vertx, Context context, AgentConfig config, ProviderCatalog catalog, RunUsers users) {
         this.catalog = catalog;
-        RunUsers users = RunUsers.of(config.runAs(), RunHome.sessionsDir(config), config.lockDir());
         if (users.enabled()) {
             log.info("each login's CLI runs as a throw-away Unix user of its own");
         } else {
@@ -253,7 +253,7 @@ public final class RunService implements AutoCloseable {
                 return null;
             }, false))
             .eventually(() -> deps.vertx().executeBlocking(() -> {
-                deps.users().close(); // after every run's stop: deletes the users waiting for reuse
+                deps.users().close(); // after every run's stop: lets go of its users (kept on the host for reuse)
                 return null;
             }, false))
             .eventually(() -> deps.relay().close());

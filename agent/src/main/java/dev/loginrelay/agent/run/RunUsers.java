@@ -132,12 +132,17 @@ public final class RunUsers {
         return new RunUsers(false, why, null, null);
     }
 
+    /** {@link #of(String, Path, Path)} for this agent's {@code --run-as}, sessions dir and lock dir. Blocking. */
+    public static RunUsers of(dev.loginrelay.agent.config.AgentConfig config) {
+        return of(config.runAs(), RunHome.sessionsDir(config), config.lockDir());
+    }
+
     /**
      * From {@code --run-as}: {@code self}: never; {@code users}: always (an IllegalArgumentException says why it
      * cannot be); {@code auto}: when the agent is root, has {@code useradd}, {@code userdel}, {@code setpriv},
      * {@code pkill} and {@code nice}, and other users can pass through to {@code sessionsDir} (each dir above it
      * allows others to search it), else the agent's own user, with the reason logged once. {@code lockDir}: the
-     * host-wide lock dir every agent on the host shares (the users' leases live there).
+     * host-wide lock dir every agent on the host shares (the users' leases live there). Blocking (file modes).
      */
     public static RunUsers of(String mode, Path sessionsDir, Path lockDir) {
         if (mode.equals("self")) {

@@ -3,7 +3,6 @@ package dev.loginrelay.controller.vm.qemu;
 import dev.loginrelay.controller.testing.Futures;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,19 +18,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The wait before a refill: over at once for an idle or gone VM, held while its process burns CPU (up to max). */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@org.junit.jupiter.api.extension.ExtendWith(io.vertx.junit5.VertxExtension.class)
 class QemuQuietTest {
     @TempDir
     Path tmp;
     Vertx vertx;
 
     @BeforeEach
-    void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterEach
-    void stopVertx() {
-        Futures.await(vertx.close(), 30);
+    void vertx(Vertx v) {
+        vertx = v; // VertxExtension closes it after each test
     }
 
     @Test

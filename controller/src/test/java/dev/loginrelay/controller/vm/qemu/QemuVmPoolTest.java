@@ -2,7 +2,6 @@ package dev.loginrelay.controller.vm.qemu;
 
 import dev.loginrelay.controller.testing.Futures;
 import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,19 +24,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * restores real clones, warm ones included.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@org.junit.jupiter.api.extension.ExtendWith(io.vertx.junit5.VertxExtension.class)
 class QemuVmPoolTest {
     @TempDir
     Path tmp;
     Vertx vertx;
 
     @BeforeEach
-    void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterEach
-    void stopVertx() {
-        Futures.await(vertx.close(), 30);
+    void vertx(Vertx v) {
+        vertx = v; // VertxExtension closes it after each test
     }
 
     @Test
